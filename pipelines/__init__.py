@@ -1,0 +1,1 @@
+"""Cited official figures on immigration enforcement, as a Dagster code location."""

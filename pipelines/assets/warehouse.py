@@ -1,0 +1,77 @@
+"""The warehouse assets: every staged source unioned into `data/curated/enforcement.duckdb`."""
+
+import json
+
+import dagster as dg
+import duckdb
+
+from pipelines.assets.figures import staged_files
+from pipelines.assets.metadata import markdown_table
+from pipelines.layout import Layout
+from pipelines.warehouse import StagedSource, WarehouseBusyError, build_warehouse
+
+TABLE_DESCRIPTIONS = {
+    "observations": (
+        "Every figure from every source, one row each, in the common schema: place, period, target group "
+        "(migrants or employers), measure, value, unit, qualifier, and the citation (source URL, exact quote). "
+        "Rebuilt whenever a source changes."
+    ),
+    "comparisons": (
+        "Each figure on migrants paired with each figure on employers for the same place and exact period, "
+        "with the ratio (only where both sides count people or organisations) and what the ratio is: exact, "
+        "approximate, a lower or an upper bound."
+    ),
+    "measures": "The vocabulary of measures (arrested, deported, held liable, fined...) with their definitions.",
+    "units": "The count units and what each counts (people, organisations, events or documents).",
+    "sources": (
+        "One row per source (figure sheet or dataset): producer, title, citation, licence, date accessed, and "
+        "the path and sha256 of the raw file the figures were read from."
+    ),
+}
+
+
+def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.AssetsDefinition:
+    """One multi-asset that builds all warehouse tables into a new DuckDB file and swaps it in."""
+    specs = [
+        dg.AssetSpec(
+            key=table,
+            group_name="warehouse",
+            kinds={"duckdb"},
+            description=description,
+            deps=list(staged_keys.values()) if table in ("observations", "sources") else ["observations"],
+        )
+        for table, description in TABLE_DESCRIPTIONS.items()
+    ]
+
+    @dg.multi_asset(name="warehouse", specs=specs, pool="duckdb_warehouse")
+    def warehouse(context: dg.AssetExecutionContext):
+        staged = []
+        for source_id in staged_keys:
+            parquet, provenance = staged_files(layout, source_id)
+            if not parquet.exists():
+                raise dg.Failure(f"{source_id} has not been staged yet: materialise staging/{source_id} first")
+            staged.append(StagedSource(source_id, parquet, json.loads(provenance.read_text(encoding="utf-8"))))
+        try:
+            counts = build_warehouse(layout.warehouse_path, staged)
+        except WarehouseBusyError as error:
+            raise dg.Failure(str(error)) from error
+        context.log.info(f"warehouse {layout.relative(layout.warehouse_path)}: {counts}")
+        with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+            for table in TABLE_DESCRIPTIONS:
+                yield dg.MaterializeResult(asset_key=table, metadata=_table_metadata(con, table, counts[table], layout))
+
+    return warehouse
+
+
+def _table_metadata(con: duckdb.DuckDBPyConnection, table: str, rows: int, layout: Layout) -> dict:
+    described = con.execute(f"DESCRIBE {table}").fetchall()
+    schema = dg.TableSchema(columns=[dg.TableColumn(name, kind) for name, kind, *_ in described])
+    cursor = con.execute(f"SELECT * FROM {table} LIMIT 5")
+    preview = markdown_table([c[0] for c in cursor.description], [list(r) for r in cursor.fetchall()])
+    return {
+        "dagster/row_count": rows,
+        "dagster/column_schema": schema,
+        "dagster/table_name": f"enforcement.main.{table}",
+        "warehouse": dg.MetadataValue.path(layout.relative(layout.warehouse_path)),
+        "preview": dg.MetadataValue.md(preview),
+    }

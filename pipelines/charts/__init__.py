@@ -1,0 +1,1 @@
+"""Report-ready charts; matplotlib is imported only when a chart is drawn."""

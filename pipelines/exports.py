@@ -1,0 +1,28 @@
+"""CSV files for analysts: spreadsheet formulas neutralised, numbers left as numbers."""
+
+import csv
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from pipelines.files import replaced_on_success
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """Prefix text that a spreadsheet would run as a formula with an apostrophe; keep numbers and None."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return "" if value is None else value
+
+
+def write_csv(target: Path, columns: list[str], rows: Iterable[Mapping[str, object]]) -> None:
+    """Write rows as UTF-8 CSV, replacing `target` only once the whole file is written."""
+    with (
+        replaced_on_success(target) as temporary,
+        temporary.open("w", encoding="utf-8", newline="") as handle,
+    ):
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([safe_cell(row.get(column)) for column in columns])

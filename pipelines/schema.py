@@ -1,0 +1,30 @@
+"""The common observation schema every source is turned into (DESIGN §3)."""
+
+OBSERVATION_COLUMNS: dict[str, str] = {
+    "figure_id": "VARCHAR NOT NULL",
+    "source_id": "VARCHAR NOT NULL",
+    "jurisdiction": "VARCHAR NOT NULL",
+    "subdivision": "VARCHAR",
+    "period_start": "DATE",
+    "period_end": "DATE NOT NULL",
+    "target_group": "VARCHAR NOT NULL",
+    "measure": "VARCHAR NOT NULL",
+    "value": "DOUBLE NOT NULL",
+    "unit": "VARCHAR NOT NULL",
+    "qualifier": "VARCHAR NOT NULL",
+    "publisher": "VARCHAR",
+    "source_title": "VARCHAR",
+    "source_url": "VARCHAR NOT NULL",
+    "published_date": "DATE",
+    "quote": "VARCHAR NOT NULL",
+    "language": "VARCHAR",
+    "notes": "VARCHAR",
+    "locator": "VARCHAR NOT NULL",
+    "flags": "VARCHAR",
+}
+
+SOURCE_COLUMNS = (
+    "source_id", "kind", "raw_path", "sha256", "size_bytes", "row_count", "retrieved_at",
+    "producer", "title", "citation_full", "url_main", "url_download", "date_published", "date_accessed",
+    "license", "attribution_short", "description",
+)  # fmt: skip

@@ -1,0 +1,52 @@
+"""Plain-English wording of periods, places and ratios, shared by charts and reports."""
+
+from datetime import date
+
+from pipelines import vocabulary
+
+RATIO_PREFIX = {
+    "exact": "",
+    "approximate": "about ",
+    "lower_bound": "at least ",
+    "upper_bound": "at most ",
+    "indeterminate": "roughly ",
+}
+
+
+def place(jurisdiction: str, subdivision: str | None) -> str:
+    """'Kazakhstan' or 'Astana (city), Kazakhstan'."""
+    name = vocabulary.jurisdiction_name(jurisdiction) or jurisdiction
+    return f"{subdivision}, {name}" if subdivision else name
+
+
+def period(start: date | None, end: date) -> str:
+    """'2008' for a calendar year, '1 Apr 2019 – 31 Mar 2020' otherwise, or the end date of an operation."""
+    if start is None:
+        return f"operation reported on {end:%-d %b %Y} (start date not stated)"
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+        return str(start.year)
+    return f"{start:%-d %b %Y} – {end:%-d %b %Y}"
+
+
+def period_slug(start: date | None, end: date) -> str:
+    """Stable file-name part: '2008', '2019-04-01_2020-03-31' or 'to_2018-09-25'."""
+    if start is None:
+        return f"to_{end:%Y-%m-%d}"
+    text = period(start, end)
+    return text if text.isdigit() else f"{start:%Y-%m-%d}_{end:%Y-%m-%d}"
+
+
+def number(value: float) -> str:
+    """A ratio as people say it: whole numbers from 10 up, one decimal below."""
+    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}".removesuffix(".0")
+
+
+def ratio_sentence(ratio: float, qualifier: str, migrants_measure: str, employers_measure: str) -> str:
+    """'76 foreigners arrested for every employer held liable' (or the inverse when employers outnumber)."""
+    migrants = vocabulary.measures()[(migrants_measure, "migrants")]
+    employers = vocabulary.measures()[(employers_measure, "employers")]
+    prefix = RATIO_PREFIX.get(qualifier, "")
+    if ratio >= 1:
+        return f"{prefix}{number(ratio)} {migrants.label} for every {employers.label_singular}"
+    inverse = {"lower_bound": "upper_bound", "upper_bound": "lower_bound"}.get(qualifier, qualifier)
+    return f"{RATIO_PREFIX.get(inverse, '')}{number(1 / ratio)} {employers.label} for every {migrants.label_singular}"

@@ -1,0 +1,56 @@
+"""Shared fixtures: a temporary copy of the project's data, materialised for real with Dagster."""
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import build_definitions
+from pipelines.layout import Layout
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_REFERENCE = REPO.parent / "shared" / "reference"
+
+
+def copy_sources(target: Path) -> Layout:
+    """A fresh project root holding a copy of the committed raw data only."""
+    shutil.copytree(REPO / "data" / "raw", target / "data" / "raw")
+    return Layout(target)
+
+
+def materialise(layout: Layout) -> dg.ExecuteInProcessResult:
+    """Run the whole default job against `layout` on an ephemeral instance, as `make run` does."""
+    defs = build_definitions(layout)
+    with dg.DagsterInstance.ephemeral() as instance:
+        return defs.resolve_job_def("rebuild_everything").execute_in_process(instance=instance, raise_on_error=False)
+
+
+def failure_text(result: dg.ExecuteInProcessResult) -> str:
+    """Every step failure's description and error message, joined."""
+    texts = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            data = event.step_failure_data
+            if data.user_failure_data and data.user_failure_data.description:
+                texts.append(data.user_failure_data.description)
+            if data.error:
+                texts.append(data.error.to_string())
+    return "\n".join(texts)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Layout:
+    """The shipped data materialised once: warehouse and charts. Do not modify it; copy it."""
+    layout = copy_sources(tmp_path_factory.mktemp("built"))
+    result = materialise(layout)
+    assert result.success, failure_text(result)
+    return layout
+
+
+@pytest.fixture
+def built_copy(built: Layout, tmp_path: Path) -> Layout:
+    """A private copy of the built project, for tests that change or break it."""
+    for part in ("data", "assets"):
+        shutil.copytree(built.root / part, tmp_path / part)
+    return Layout(tmp_path)
