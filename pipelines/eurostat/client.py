@@ -2,7 +2,7 @@
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import urllib3
@@ -10,7 +10,6 @@ import urllib3
 from pipelines.eurostat.errors import SnapshotError
 
 API_BASE_ENV = "EUROSTAT_API_BASE"
-MAX_BYTES_ENV = "EUROSTAT_MAX_BYTES"
 CHUNK = 1 << 20
 
 
@@ -26,8 +25,9 @@ class NetworkPolicy:
 
     @classmethod
     def from_environment(cls) -> "NetworkPolicy":
-        """Defaults, with the size limit overridable by EUROSTAT_MAX_BYTES."""
-        return cls(max_bytes=int(os.environ.get(MAX_BYTES_ENV, cls.max_bytes)))
+        """Defaults, each overridable by EUROSTAT_<FIELD> (e.g. EUROSTAT_READ_TIMEOUT=30, EUROSTAT_MAX_BYTES)."""
+        given = {f.name: os.environ.get(f"EUROSTAT_{f.name.upper()}") for f in fields(cls)}
+        return cls(**{name: type(getattr(cls, name))(value) for name, value in given.items() if value})
 
 
 @dataclass(frozen=True)

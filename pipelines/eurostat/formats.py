@@ -9,6 +9,7 @@ import csv
 import json
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -43,9 +44,11 @@ def _category_codes(dimension: dict, name: str, size: int, shown: str) -> list[s
     elif isinstance(index, dict) and sorted(index.values()) == list(range(len(index))):
         codes = [code for code, _ in sorted(index.items(), key=lambda item: item[1])]
     else:
-        raise SnapshotError(f"{shown}: dimension '{name}' has no valid category index; expected JSON-stat 2.0")
+        raise SnapshotError(f"{shown}: invalid JSON-stat 2.0: dimension '{name}' has no valid category index")
     if len(codes) != size:
-        raise SnapshotError(f"{shown}: dimension '{name}' lists {len(codes)} categories but size says {size}")
+        raise SnapshotError(
+            f"{shown}: invalid JSON-stat 2.0: dimension '{name}' lists {len(codes)} categories but size says {size}"
+        )
     return codes
 
 
@@ -54,7 +57,7 @@ def read_jsonstat(path: Path, shown: str) -> tuple[dict, list[list[str]]]:
     try:
         document = json.loads(path.read_bytes())
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise SnapshotError(f"{shown}: not valid JSON ({error}); expected a JSON-stat 2.0 document") from error
+        raise SnapshotError(f"{shown}: invalid JSON-stat 2.0: not valid JSON ({error})") from error
     if not isinstance(document, dict) or document.get("class") != "dataset" or document.get("version") != "2.0":
         found = document.get("error") if isinstance(document, dict) else None
         raise SnapshotError(
@@ -64,28 +67,36 @@ def read_jsonstat(path: Path, shown: str) -> tuple[dict, list[list[str]]]:
     if not (
         isinstance(ids, list) and isinstance(sizes, list) and isinstance(dimensions, dict) and len(ids) == len(sizes)
     ):
-        raise SnapshotError(f"{shown}: 'id', 'size' and 'dimension' do not describe the same dimensions")
+        raise SnapshotError(
+            f"{shown}: invalid JSON-stat 2.0: 'id', 'size' and 'dimension' do not describe the same dimensions"
+        )
     if not all(isinstance(size, int) and size > 0 for size in sizes) or not {"geo", "time"} <= set(ids):
-        raise SnapshotError(f"{shown}: expected positive sizes and the dimensions 'geo' and 'time'; got {ids} {sizes}")
+        raise SnapshotError(
+            f"{shown}: invalid JSON-stat 2.0: expected positive sizes and the dimensions 'geo' and 'time'; got {ids} {sizes}"
+        )
     codes = [_category_codes(dimensions.get(name), name, size, shown) for name, size in zip(ids, sizes, strict=True)]
     total = math.prod(sizes)
     values, status = document.get("value"), document.get("status", {})
     if isinstance(values, list):
         values = {str(i): v for i, v in enumerate(values)}
         if len(values) != total:
-            raise SnapshotError(f"{shown}: 'value' holds {len(values)} cells; the sizes make {total}")
+            raise SnapshotError(
+                f"{shown}: invalid JSON-stat 2.0: 'value' holds {len(values)} cells; the sizes make {total}"
+            )
     if isinstance(status, list):
         status = {str(i): s for i, s in enumerate(status)}
     if not isinstance(values, dict) or not isinstance(status, dict):
-        raise SnapshotError(f"{shown}: 'value' and 'status' must be an object or an array")
+        raise SnapshotError(f"{shown}: invalid JSON-stat 2.0: 'value' and 'status' must be an object or an array")
     for key, value in values.items():
         if not key.isdigit() or int(key) >= total:
-            raise SnapshotError(f"{shown}: value key {key!r} is not a cell index below {total}")
+            raise SnapshotError(f"{shown}: invalid JSON-stat 2.0: value key {key!r} is not a cell index below {total}")
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise SnapshotError(f"{shown}: value[{key!r}] = {value!r}; expected a number or null")
+            raise SnapshotError(
+                f"{shown}: invalid JSON-stat 2.0: value[{key!r}] = {value!r}; expected a number or null"
+            )
     for key in status:
         if not key.isdigit() or int(key) >= total:
-            raise SnapshotError(f"{shown}: status key {key!r} is not a cell index below {total}")
+            raise SnapshotError(f"{shown}: invalid JSON-stat 2.0: status key {key!r} is not a cell index below {total}")
     document["value"], document["status"] = values, status
     return document, codes
 
@@ -110,7 +121,15 @@ def check_sdmx_csv(path: Path, shown: str) -> CubeInfo:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         first = next(csv.DictReader(handle), None) or {}
     dimensions = tuple(n for n in header if n not in SDMX_IGNORED and n not in SDMX_COLUMNS)
-    return CubeInfo(dimensions, first.get("LAST UPDATE") or None, -1)
+    return CubeInfo(dimensions, _sdmx_timestamp(first.get("LAST UPDATE") or ""), -1)
+
+
+def _sdmx_timestamp(text: str) -> str | None:
+    """Eurostat's SDMX-CSV `LAST UPDATE` ("24/03/25 11:00:00", day first) as an ISO timestamp."""
+    try:
+        return datetime.strptime(text.strip(), "%d/%m/%y %H:%M:%S").isoformat()
+    except ValueError:
+        return None
 
 
 def check(path: Path, fmt: str, shown: str) -> CubeInfo:

@@ -9,6 +9,7 @@ observations.
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -115,6 +116,15 @@ def _dimension_label(row: dict, dimensions: list[str]) -> str:
     return ", ".join(f"{name}={row[name]}" for name in dimensions)
 
 
+def published_date(meta: dict) -> str | None:
+    """The date of Eurostat's `updated` stamp in a snapshot record, if it has a valid one."""
+    text = str(meta.get("eurostat_updated") or "")[:10]
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
+
+
 def _covers(origin: dict, row: dict) -> bool:
     """Whether a reconstructed snapshot's origin entry gave this cell (by time, and by place if listed)."""
     times = [str(time) for time in origin.get("time", [])]
@@ -125,7 +135,7 @@ def _observations(
     dataset: Dataset, snapshot: Snapshot, totals: pd.DataFrame, dimensions: list[str], shown: str
 ) -> pd.DataFrame:
     origins = snapshot.meta.get("origins") or []
-    published = str(snapshot.meta.get("eurostat_updated") or "")[:10] or None
+    published = published_date(snapshot.meta)
     rows = []
     for row in totals.to_dict("records"):
         origin = next((o for o in origins if _covers(o, row)), {})
@@ -262,7 +272,7 @@ def provenance(layout: Layout, dataset: Dataset, snapshot: Snapshot | None, rows
         **dataset.origin(),
         "description": description,
         "url_download": meta.get("request_url") or dataset.request_url(),
-        "date_published": str(meta.get("eurostat_updated") or "")[:10] or None,
+        "date_published": published_date(meta),
         "date_accessed": retrieved[:10] if retrieved else None,
     }
 
