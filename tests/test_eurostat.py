@@ -12,11 +12,11 @@ import duckdb
 import pycountry
 import pytest
 import yaml
+from eurostat_server import FIXTURES, Answer, EurostatStub
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SHARED_REFERENCE, failure_text, materialise
-from eurostat_server import FIXTURES, Answer, EurostatStub
 from pipelines.assets.warehouse import TABLE_DESCRIPTIONS
 from pipelines.definitions import build_definitions
 from pipelines.eurostat import client, formats, snapshots, staging
@@ -109,7 +109,8 @@ def test_observations_lead_to_the_snapshot_bytes(built):
 def test_detail_table_holds_every_cell(built):
     cells = query(
         built,
-        "SELECT count(*), count(DISTINCT reason), count(DISTINCT apprehen) FROM eurostat_detail WHERE dataset = 'migr_eipre'",
+        "SELECT count(*), count(DISTINCT reason), count(DISTINCT apprehen) FROM eurostat_detail "
+        "WHERE dataset = 'migr_eipre'",
     )
     assert cells[0][1:] == (4, 6) and cells[0][0] > 426
     aggregates = query(built, "SELECT DISTINCT jurisdiction FROM eurostat_detail WHERE geo LIKE 'EU%' ORDER BY 1")
@@ -185,7 +186,7 @@ def test_unpinned_dimension_is_a_clear_error(tmp_path):
         .read_bytes()
         .replace(b"TOTAL,TOTAL,TOTAL,PER,HU,2022", b"UA,TOTAL,TOTAL,PER,HU,2022"),
     )
-    with pytest.raises(staging.SnapshotError, match="citizen .2 categories. .* not pinned"):
+    with pytest.raises(staging.SnapshotError, match=r"citizen \(2 categories\) are not pinned"):
         staging.stage(layout, dataset, snapshot)
 
 
@@ -206,7 +207,8 @@ def test_a_fifth_dataset_by_configuration_alone(built_copy, monkeypatch):
     assert stub.requests == ["/eurostat/api/dissemination/sdmx/2.1/data/test_refusals?citizen=TOTAL&format=SDMX-CSV"]
     rows = query(
         built_copy,
-        "SELECT jurisdiction, year(period_end), value, measure FROM observations WHERE source_id = 'eurostat_test_refusals' ORDER BY 1, 2",
+        "SELECT jurisdiction, year(period_end), value, measure FROM observations "
+        "WHERE source_id = 'eurostat_test_refusals' ORDER BY 1, 2",
     )
     assert rows == [
         ("AUT", 2021, 555, "refused_entry"),
@@ -222,7 +224,7 @@ def test_registry_refuses_paths_outside_data(tmp_path):
     from pipelines.layout import Layout
     from pipelines.problems import BadInputError
 
-    with pytest.raises(BadInputError, match="snapshots.*outside"):
+    with pytest.raises(BadInputError, match=r"snapshots.*outside"):
         read_registry(Layout(tmp_path))
 
 

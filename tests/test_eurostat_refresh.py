@@ -6,11 +6,11 @@ After each fault the previous snapshot and the last good warehouse must be exact
 import hashlib
 
 import pytest
+from eurostat_server import FIXTURES, Answer, EurostatStub
+from test_eurostat import query, run
 
 from conftest import failure_text
-from eurostat_server import FIXTURES, Answer, EurostatStub
 from pipelines.eurostat import client
-from test_eurostat import query, run
 
 DATASET = "migr_eipre"
 SOURCE = f"eurostat_{DATASET}"
@@ -32,7 +32,7 @@ def network(monkeypatch):
 
 def state(layout) -> dict[str, str]:
     """Every file in the dataset's snapshot folder and the warehouse, by sha256."""
-    files = sorted((layout.raw_dir / "eurostat" / DATASET).iterdir()) + [layout.warehouse_path]
+    files = [*sorted((layout.raw_dir / "eurostat" / DATASET).iterdir()), layout.warehouse_path]
     return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
 
 

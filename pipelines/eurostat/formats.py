@@ -72,7 +72,8 @@ def read_jsonstat(path: Path, shown: str) -> tuple[dict, list[list[str]]]:
         )
     if not all(isinstance(size, int) and size > 0 for size in sizes) or not {"geo", "time"} <= set(ids):
         raise SnapshotError(
-            f"{shown}: invalid JSON-stat 2.0: expected positive sizes and the dimensions 'geo' and 'time'; got {ids} {sizes}"
+            f"{shown}: invalid JSON-stat 2.0: expected positive sizes and the dimensions 'geo' and 'time'; "
+            f"got {ids} {sizes}"
         )
     codes = [_category_codes(dimensions.get(name), name, size, shown) for name, size in zip(ids, sizes, strict=True)]
     total = math.prod(sizes)
