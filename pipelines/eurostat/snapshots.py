@@ -5,6 +5,7 @@ retrieval time, sha256, size, content type, licence and Eurostat's `updated` sta
 whose file still matches its record is the one in use.
 """
 
+import functools
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,6 +45,12 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+@functools.lru_cache(maxsize=64)
+def _checksum(path: Path, size: int, mtime_ns: int) -> str:
+    """sha256 of a snapshot file, computed once per process for a given size and modification time."""
+    return sha256_of(path)
+
+
 def read_snapshot(data_file: Path) -> Snapshot:
     """A snapshot whose record is complete and whose file matches the recorded size and sha256."""
     meta_file = sidecar_path(data_file)
@@ -54,7 +61,8 @@ def read_snapshot(data_file: Path) -> Snapshot:
     missing = [name for name in REQUIRED_META if not isinstance(meta, dict) or not meta.get(name)]
     if missing:
         raise SnapshotError(f"{meta_file}: snapshot record lacks {missing}")
-    if data_file.stat().st_size != int(meta["size_bytes"]) or sha256_of(data_file) != meta["sha256"]:
+    stat = data_file.stat()
+    if stat.st_size != int(meta["size_bytes"]) or _checksum(data_file, stat.st_size, stat.st_mtime_ns) != meta["sha256"]:
         raise SnapshotError(f"{data_file}: size or sha256 differs from its record; the file was changed after storing")
     return Snapshot(data_file, meta)
 

@@ -29,7 +29,7 @@ from pipelines.sources import Dataset
 from pipelines.warehouse import write_staged
 
 REJECTED_COLUMNS = ["file", "row", "column", "value", "reason"]
-DUCKDB_SETTINGS = {"memory_limit": "400MB", "preserve_insertion_order": "false"}
+DUCKDB_SETTINGS = {"memory_limit": "256MB", "preserve_insertion_order": "false"}
 # Eurostat status flags (https://ec.europa.eu/eurostat/data/database/information): kept verbatim in `flags`.
 FLAG_MEANINGS = {
     "b": "break in time series",
