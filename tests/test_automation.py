@@ -18,7 +18,8 @@ def test_schedule_refreshes_official_sources_monthly(built_copy):
     assert schedule.job_name == REFRESH_JOB and request.job_name in (None, REFRESH_JOB)
     job = defs.resolve_job_def(REFRESH_JOB)
     raw = {key for key in job.asset_layer.selected_asset_keys if key.path[0] == "raw"}
-    assert raw == {dg.AssetKey(["raw", f"eurostat_{d}"]) for d in ("migr_eipre", "migr_eiord", "migr_eirtn", "migr_eirfs")}
+    datasets = ("migr_eipre", "migr_eiord", "migr_eirtn", "migr_eirfs")
+    assert raw == {dg.AssetKey(["raw", f"eurostat_{dataset}"]) for dataset in datasets}
     assert dg.AssetKey("observations") in job.asset_layer.selected_asset_keys
     ops = job.run_config_schema.config_type.fields["ops"].default_value
     assert ops["raw__eurostat_migr_eipre"] == {"config": {"download": True}}

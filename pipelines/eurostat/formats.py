@@ -22,6 +22,7 @@ CONTENT_TYPES = {
 }
 SUFFIX = {"jsonstat": ".json", "sdmx-csv": ".csv"}
 SDMX_COLUMNS = {"TIME_PERIOD": "time", "OBS_VALUE": "raw_value", "OBS_FLAG": "flag"}
+JSONSTAT_MAX_BYTES = 256 * 1024**2  # JSON-stat is parsed whole: full-detail cubes belong in SDMX-CSV
 SDMX_IGNORED = ("DATAFLOW", "LAST UPDATE", "STRUCTURE", "STRUCTURE_ID", "ACTION", "CONF_STATUS")
 
 
@@ -54,6 +55,11 @@ def _category_codes(dimension: dict, name: str, size: int, shown: str) -> list[s
 
 def read_jsonstat(path: Path, shown: str) -> tuple[dict, list[list[str]]]:
     """Parse and check a JSON-stat 2.0 dataset; return it with each dimension's category codes in order."""
+    if path.stat().st_size > JSONSTAT_MAX_BYTES:
+        raise SnapshotError(
+            f"{shown}: {path.stat().st_size} bytes of JSON-stat; at most {JSONSTAT_MAX_BYTES} are parsed. "
+            "Use `format: sdmx-csv` in the registry entry for a full-detail cube"
+        )
     try:
         document = json.loads(path.read_bytes())
     except (UnicodeDecodeError, json.JSONDecodeError) as error:

@@ -62,7 +62,8 @@ def read_snapshot(data_file: Path) -> Snapshot:
     if missing:
         raise SnapshotError(f"{meta_file}: snapshot record lacks {missing}")
     stat = data_file.stat()
-    if stat.st_size != int(meta["size_bytes"]) or _checksum(data_file, stat.st_size, stat.st_mtime_ns) != meta["sha256"]:
+    checksum = _checksum(data_file, stat.st_size, stat.st_mtime_ns)
+    if stat.st_size != int(meta["size_bytes"]) or checksum != meta["sha256"]:
         raise SnapshotError(f"{data_file}: size or sha256 differs from its record; the file was changed after storing")
     return Snapshot(data_file, meta)
 
