@@ -16,7 +16,7 @@ import yaml
 from pipelines import vocabulary
 from pipelines.layout import Layout, UnsafePathError
 from pipelines.problems import BadInputError, Problem
-from pipelines.provenance import OPTIONAL_ORIGIN_FIELDS, sidecar_path
+from pipelines.provenance import OPTIONAL_ORIGIN_FIELDS
 from pipelines.sheets import Sheet, discover_sheets
 
 EUROSTAT_API = "https://ec.europa.eu/eurostat/api/dissemination"
@@ -159,17 +159,3 @@ def read_registry(layout: Layout) -> Registry:
     """Every source of the checkout: discovered figure sheets and the declared official datasets."""
     datasets = [read_dataset(layout, path) for path in sorted(registry_dir(layout).glob("*.yml"))]
     return Registry(sheets=discover_sheets(layout.figures_dir), datasets=datasets)
-
-
-def declaration_files(layout: Layout) -> dict[Path, str]:
-    """Each file that declares or holds a source, mapped to its source id (for the file sensor)."""
-    registry = read_registry(layout)
-    files: dict[Path, str] = {}
-    for sheet in registry.sheets:
-        files[sheet.path] = sheet.source_id
-        files[sidecar_path(sheet.path)] = sheet.source_id
-    for dataset in registry.datasets:
-        files[dataset.registry_file] = dataset.source_id
-        for path in dataset.snapshot_dir.glob("*"):
-            files[path] = dataset.source_id
-    return files

@@ -32,7 +32,6 @@ class CubeInfo:
 
     dimensions: tuple[str, ...]
     updated: str | None
-    cells: int
 
 
 def _category_codes(dimension: dict, name: str, size: int, shown: str) -> list[str]:
@@ -128,7 +127,7 @@ def check_sdmx_csv(path: Path, shown: str) -> CubeInfo:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         first = next(csv.DictReader(handle), None) or {}
     dimensions = tuple(n for n in header if n not in SDMX_IGNORED and n not in SDMX_COLUMNS)
-    return CubeInfo(dimensions, _sdmx_timestamp(first.get("LAST UPDATE") or ""), -1)
+    return CubeInfo(dimensions, _sdmx_timestamp(first.get("LAST UPDATE") or ""))
 
 
 def _sdmx_timestamp(text: str) -> str | None:
@@ -144,7 +143,7 @@ def check(path: Path, fmt: str, shown: str) -> CubeInfo:
     if fmt == "sdmx-csv":
         return check_sdmx_csv(path, shown)
     document, _ = read_jsonstat(path, shown)
-    return CubeInfo(tuple(document["id"]), document.get("updated"), len(document["value"]))
+    return CubeInfo(tuple(document["id"]), document.get("updated"))
 
 
 def _jsonstat_cells(path: Path, shown: str, long_csv: Path) -> list[str]:
@@ -176,7 +175,7 @@ def register_cube(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, shown: s
         con.execute(
             f"CREATE OR REPLACE VIEW cube AS SELECT * FROM read_csv('{scratch}', all_varchar=true, header=true)"
         )
-        return [name for name in dimensions]
+        return list(dimensions)
     names = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM read_csv('{path}', all_varchar=true)").fetchall()]
     dimensions = [n for n in names if n not in SDMX_IGNORED and n not in SDMX_COLUMNS]
     renamed = ", ".join([*(f'"{n}"' for n in dimensions), *(f'"{k}" AS {v}' for k, v in SDMX_COLUMNS.items())])

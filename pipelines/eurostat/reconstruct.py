@@ -111,7 +111,8 @@ def eipre(reference: Path) -> tuple[dict, dict]:
     for key, cell in _cells_of(later).items():
         time = key[main["id"].index("time")]
         if time in main["dimension"]["time"]["category"]["index"]:
-            assert cells.get(key) == cell, f"{key}: the two responses disagree ({cells.get(key)} vs {cell})"
+            if cells.get(key) != cell:
+                raise ValueError(f"{key}: the two responses disagree ({cells.get(key)} vs {cell})")
         else:
             cells[key] = cell
     dimensions = {
@@ -171,7 +172,8 @@ def from_exports(reference: Path, dataset: Dataset) -> tuple[dict, dict] | None:
     by_cell: dict[tuple, dict[str, dict]] = defaultdict(dict)
     for row in rows:
         export = _export_of(row)
-        assert export not in by_cell[(row["geo"], row["year"])], f"two rows from {export} for {row}"
+        if export in by_cell[(row["geo"], row["year"])]:
+            raise ValueError(f"two rows from {export} for {row}")
         by_cell[(row["geo"], row["year"])][export] = row
     newest = sorted(EXPORTS, key=lambda name: EXPORTS[name]["retrieved"], reverse=True)
     chosen, winners, superseded = {}, {}, []

@@ -208,7 +208,7 @@ def stage(layout: Layout, dataset: Dataset, snapshot: Snapshot | None) -> Staged
         totals = con.execute(f"SELECT * FROM cells WHERE {where} ORDER BY geo, time", list(pinned.values())).df()
         cells, rejected = con.execute("SELECT count(*), count(problem) FROM cells").fetchone()
         _write_rejected(con, rejected_file, shown, rejected)
-    frame = _observations(dataset, snapshot, totals, [d for d in dimensions], shown)
+    frame = _observations(dataset, snapshot, totals, dimensions, shown)
     duplicates = frame["figure_id"][frame["figure_id"].duplicated()].tolist()
     if duplicates:
         raise SnapshotError(
