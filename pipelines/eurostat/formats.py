@@ -8,6 +8,7 @@ Eurostat's status flag and a `cell` locator.
 import csv
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ CONTENT_TYPES = {
 }
 SUFFIX = {"jsonstat": ".json", "sdmx-csv": ".csv"}
 SDMX_COLUMNS = {"TIME_PERIOD": "time", "OBS_VALUE": "raw_value", "OBS_FLAG": "flag"}
+DIMENSION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 JSONSTAT_MAX_BYTES = 256 * 1024**2  # JSON-stat is parsed whole: full-detail cubes belong in SDMX-CSV
 SDMX_IGNORED = ("DATAFLOW", "LAST UPDATE", "STRUCTURE", "STRUCTURE_ID", "ACTION", "CONF_STATUS")
 
@@ -165,19 +167,26 @@ def _jsonstat_cells(path: Path, shown: str, long_csv: Path) -> list[str]:
     return ids
 
 
+def _checked_names(names: list[str], shown: str) -> list[str]:
+    bad = [name for name in names if not DIMENSION_NAME.fullmatch(name)]
+    if bad:
+        raise SnapshotError(f"{shown}: dimension names {bad}; expected letters, digits and underscores")
+    return names
+
+
 def register_cube(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, shown: str, scratch: Path) -> list[str]:
     """Create the view `cube` over a snapshot (one row per cell, all text); return its dimension names.
 
     SDMX-CSV is read by DuckDB straight from the snapshot; JSON-stat is first unrolled to `scratch`.
     """
     if fmt == "jsonstat":
-        dimensions = _jsonstat_cells(path, shown, scratch)
+        dimensions = _checked_names(_jsonstat_cells(path, shown, scratch), shown)
         con.execute(
             f"CREATE OR REPLACE VIEW cube AS SELECT * FROM read_csv('{scratch}', all_varchar=true, header=true)"
         )
         return list(dimensions)
     names = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM read_csv('{path}', all_varchar=true)").fetchall()]
-    dimensions = [n for n in names if n not in SDMX_IGNORED and n not in SDMX_COLUMNS]
+    dimensions = _checked_names([n for n in names if n not in SDMX_IGNORED and n not in SDMX_COLUMNS], shown)
     renamed = ", ".join([*(f'"{n}"' for n in dimensions), *(f'"{k}" AS {v}' for k, v in SDMX_COLUMNS.items())])
     con.execute(
         f"CREATE OR REPLACE VIEW cube AS SELECT {renamed}, NULL::VARCHAR AS cell "

@@ -207,14 +207,14 @@ def stage(layout: Layout, dataset: Dataset, snapshot: Snapshot | None) -> Staged
         where = " AND ".join(["problem IS NULL", *(f'"{name}" = ?' for name in pinned)])
         totals = con.execute(f"SELECT * FROM cells WHERE {where} ORDER BY geo, time", list(pinned.values())).df()
         cells, rejected = con.execute("SELECT count(*), count(problem) FROM cells").fetchone()
+        frame = _observations(dataset, snapshot, totals, dimensions, shown)
+        duplicates = frame["figure_id"][frame["figure_id"].duplicated()].tolist()
+        if duplicates:
+            raise SnapshotError(
+                f"{shown}: several total cells for {duplicates[:5]}; "
+                f"pin more dimensions in `totals` of {layout.relative(dataset.registry_file)}"
+            )
         _write_rejected(con, rejected_file, shown, rejected)
-    frame = _observations(dataset, snapshot, totals, dimensions, shown)
-    duplicates = frame["figure_id"][frame["figure_id"].duplicated()].tolist()
-    if duplicates:
-        raise SnapshotError(
-            f"{shown}: several total cells for {duplicates[:5]}; "
-            f"pin more dimensions in `totals` of {layout.relative(dataset.registry_file)}"
-        )
     write_staged(frame, observations_file)
     return StagedDataset(frame, cells, rejected, provenance(layout, dataset, snapshot, len(frame)))
 
