@@ -288,3 +288,31 @@ def _store(dataset, body: bytes) -> snapshots.Snapshot:
         temporary, "http://127.0.0.1/test", hashlib.sha256(body).hexdigest(), len(body), "text/csv"
     )
     return snapshots.store(dataset, fetched, formats.check(temporary, dataset.format, "test"))
+
+
+def test_a_snapshot_changed_after_storing_is_passed_over(tmp_path):
+    _, dataset = _layout_with_entry(tmp_path, "test_refusals", "sdmx-csv")
+    body = (FIXTURES / "refusals_AT_HU_2021_2022.csv").read_bytes()
+    first = _store(dataset, body)
+    newer = _store(dataset, body.replace(b"555", b"560"))
+    assert snapshots.current_snapshot(dataset)[0].path == newer.path
+    newer.path.write_bytes(body.replace(b"555", b"999"))
+    current, passed_over = snapshots.current_snapshot(dataset)
+    assert current.path == first.path
+    assert len(passed_over) == 1 and "differs from its record" in passed_over[0]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"DATAFLOW,geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG\nX,AT,2021,5", "last line is incomplete"),
+        (b"DATAFLOW,geo,TIME_PERIOD,VALUE\nX,AT,2021,5\n", "lacks ['OBS_VALUE', 'OBS_FLAG']"),
+        (b"", "empty file"),
+    ],
+)
+def test_sdmx_csv_check_refuses_broken_files(tmp_path, body, message):
+    path = tmp_path / "response.csv"
+    path.write_bytes(body)
+    with pytest.raises(staging.SnapshotError) as error:
+        formats.check(path, "sdmx-csv", "response.csv")
+    assert message in str(error.value)

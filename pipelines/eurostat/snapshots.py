@@ -41,8 +41,22 @@ class Snapshot:
         return bool(self.meta.get("reconstructed"))
 
 
+STAMP_FORMATS = ("%Y%m%dT%H%M%S%fZ", "%Y%m%dT%H%M%SZ")
+
+
 def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return moment.astimezone(UTC).strftime(STAMP_FORMATS[0])
+
+
+def _retrieval_time(path: Path) -> datetime:
+    """The retrieval time a snapshot's name starts with (microseconds optional); unreadable names sort first."""
+    prefix = path.name.split("_", 1)[0]
+    for pattern in STAMP_FORMATS:
+        try:
+            return datetime.strptime(prefix, pattern)
+        except ValueError:
+            continue
+    return datetime.min
 
 
 @functools.lru_cache(maxsize=64)
@@ -71,7 +85,8 @@ def read_snapshot(data_file: Path) -> Snapshot:
 def snapshot_files(dataset: Dataset) -> list[Path]:
     """The dataset's snapshot files, oldest first (names start with the retrieval time)."""
     suffix = formats.SUFFIX[dataset.format]
-    return sorted(p for p in dataset.snapshot_dir.glob(f"*{suffix}") if not p.name.startswith("."))
+    files = [p for p in dataset.snapshot_dir.glob(f"*{suffix}") if not p.name.startswith(".")]
+    return sorted(files, key=lambda path: (_retrieval_time(path), path.name))
 
 
 def current_snapshot(dataset: Dataset) -> tuple[Snapshot | None, list[str]]:
@@ -94,7 +109,7 @@ def store(dataset: Dataset, fetched: client.Download, info: formats.CubeInfo, ex
         "source_id": dataset.source_id,
         "format": dataset.format,
         "request_url": fetched.url,
-        "retrieved_at": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "retrieved_at": now.isoformat(timespec="microseconds").replace("+00:00", "Z"),
         "sha256": fetched.sha256,
         "size_bytes": fetched.size_bytes,
         "content_type": fetched.content_type,
