@@ -8,10 +8,11 @@ import duckdb
 import pandas as pd
 
 from pipelines import vocabulary
+from pipelines.eurostat.detail import load_detail
 from pipelines.files import replaced_on_success
 from pipelines.schema import OBSERVATION_COLUMNS, SOURCE_COLUMNS
 
-ANALYST_TABLES = ("observations", "comparisons", "measures", "units", "sources")
+ANALYST_TABLES = ("observations", "comparisons", "measures", "units", "sources", "eurostat_detail")
 LOCK_WAIT_SECONDS = 0
 
 
@@ -112,6 +113,7 @@ def build_warehouse(target: Path, staged: Iterable[StagedSource]) -> dict[str, i
                     "INSERT INTO observations SELECT * FROM read_parquet(?) ORDER BY figure_id",
                     [str(source.parquet)],
                 )
+            load_detail(con, [source.parquet for source in staged])  # Eurostat full cubes (pipelines/eurostat/)
             con.register("measures_frame", pd.DataFrame(vocabulary.measures_table()))
             con.execute("CREATE TABLE measures AS SELECT * FROM measures_frame ORDER BY measure, target_group")
             con.register("units_frame", pd.DataFrame(vocabulary.units_table()))

@@ -27,6 +27,10 @@ TABLE_DESCRIPTIONS = {
         "One row per source (figure sheet or dataset): producer, title, citation, licence, date accessed, and "
         "the path and sha256 of the raw file the figures were read from."
     ),
+    "eurostat_detail": (
+        "Every usable cell of every Eurostat dataset at full detail (one column per dimension, e.g. citizen, "
+        "age, sex), with jurisdiction, period, value and Eurostat's flags; observations holds the totals."
+    ),
 }
 
 
@@ -38,7 +42,9 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
             group_name="warehouse",
             kinds={"duckdb"},
             description=description,
-            deps=list(staged_keys.values()) if table in ("observations", "sources") else ["observations"],
+            deps=list(staged_keys.values())
+            if table in ("observations", "sources", "eurostat_detail")
+            else ["observations"],
         )
         for table, description in TABLE_DESCRIPTIONS.items()
     ]

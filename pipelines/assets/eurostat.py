@@ -1,0 +1,123 @@
+"""Raw and staging assets for official Eurostat datasets: one pair per registry entry in `data/raw/sources/`.
+
+The raw asset registers the newest valid snapshot and never touches the network, unless it runs with
+`download: true` (the `refresh_official_sources` job and its monthly schedule set it): then it downloads,
+checks and stores a new snapshot first. A dataset with no snapshot yet is reported as not yet retrieved.
+"""
+
+import hashlib
+
+import dagster as dg
+
+from pipelines.assets.figures import raw_key, staged_files, staged_key
+from pipelines.assets.metadata import markdown_table
+from pipelines.eurostat import client, snapshots, staging
+from pipelines.eurostat.errors import SnapshotError
+from pipelines.layout import Layout
+from pipelines.sources import Dataset
+
+OFFICIAL = {"source_kind": "official"}
+PREVIEW_COLUMNS = ["figure_id", "jurisdiction", "period_end", "value", "flags"]
+
+
+class SnapshotConfig(dg.Config):
+    """`download: true` fetches the dataset from Eurostat before registering the newest snapshot."""
+
+    download: bool = False
+
+
+def _version(dataset: Dataset, snapshot: snapshots.Snapshot | None) -> str:
+    """Changes with the snapshot's bytes and with the registry entry (an edited citation makes data stale)."""
+    entry = hashlib.sha256(dataset.registry_file.read_bytes()).hexdigest()
+    return hashlib.sha256(f"{snapshot.sha256 if snapshot else 'none'}:{entry}".encode()).hexdigest()[:32]
+
+
+def eurostat_assets(layout: Layout, dataset: Dataset) -> list[dg.AssetsDefinition]:
+    """The raw (snapshot) and staging (parsed) assets of one Eurostat dataset."""
+    folder = layout.relative(dataset.snapshot_dir)
+
+    @dg.asset(
+        key=raw_key(dataset.source_id),
+        group_name="raw",
+        kinds={"eurostat", "json" if dataset.format == "jsonstat" else "csv"},
+        tags=OFFICIAL,
+        description=(
+            f"Eurostat `{dataset.dataset}` ({dataset.title}): the newest checked snapshot in `{folder}/`, with "
+            "its request URL, retrieval time and sha256. Run with `download: true` (job "
+            "refresh_official_sources) to fetch a new one; unchanged content makes no new snapshot."
+        ),
+    )
+    def raw_dataset(context: dg.AssetExecutionContext, config: SnapshotConfig) -> dg.MaterializeResult:
+        outcome = "registered the newest snapshot (offline)"
+        if config.download:
+            try:
+                refreshed = snapshots.refresh(dataset, client.NetworkPolicy.from_environment())
+            except SnapshotError as error:
+                current, _ = snapshots.current_snapshot(dataset)
+                kept = layout.relative(current.path) if current else "none (not yet retrieved)"
+                raise dg.Failure(
+                    description=f"{dataset.source_id}: refresh failed: {error}. Snapshot still in use: {kept}."
+                ) from error
+            outcome = "stored a new snapshot" if refreshed.changed else "content unchanged: no new snapshot"
+        snapshot, passed_over = snapshots.current_snapshot(dataset)
+        for reason in passed_over:
+            context.log.warning(f"snapshot passed over: {reason}")
+        if snapshot is None:
+            context.log.info(f"{dataset.source_id}: not yet retrieved (no snapshot in {folder}/)")
+            return dg.MaterializeResult(
+                metadata={"status": "not yet retrieved", "snapshots": dg.MetadataValue.path(folder)},
+                data_version=dg.DataVersion(_version(dataset, None)),
+            )
+        meta = snapshot.meta
+        context.log.info(f"{dataset.source_id}: {outcome}: {layout.relative(snapshot.path)}")
+        return dg.MaterializeResult(
+            metadata={
+                "status": outcome,
+                "path": dg.MetadataValue.path(layout.relative(snapshot.path)),
+                "sha256": snapshot.sha256,
+                "size_bytes": int(meta["size_bytes"]),
+                "retrieved_at": snapshot.retrieved_at,
+                "eurostat_updated": str(meta.get("eurostat_updated") or ""),
+                "request_url": dg.MetadataValue.url(str(meta["request_url"])),
+                "reconstructed": snapshot.reconstructed,
+            },
+            data_version=dg.DataVersion(_version(dataset, snapshot)),
+        )
+
+    @dg.asset(
+        key=staged_key(dataset.source_id),
+        deps=[raw_key(dataset.source_id)],
+        group_name="staging",
+        kinds={"duckdb", "parquet"},
+        description=(
+            f"Eurostat `{dataset.dataset}` parsed: total cells become `{dataset.measure}` observations with "
+            "their flags; every cell goes to the warehouse table eurostat_detail; unusable cells are written "
+            f"to data/curated/rejected/{dataset.source_id}.csv."
+        ),
+    )
+    def staged_dataset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        snapshot, _ = snapshots.current_snapshot(dataset)
+        try:
+            staged = staging.stage(layout, dataset, snapshot)
+        except SnapshotError as error:
+            raise dg.Failure(description=f"{dataset.source_id}: {error}") from error
+        staging.write_provenance(staged_files(layout, dataset.source_id)[1], staged.provenance)
+        if staged.rejected:
+            context.log.warning(
+                f"{dataset.source_id}: {staged.rejected} cell(s) refused; "
+                f"see data/curated/rejected/{dataset.source_id}.csv"
+            )
+        frame = staged.observations
+        return dg.MaterializeResult(
+            metadata={
+                "status": "parsed" if snapshot else "not yet retrieved",
+                "dagster/row_count": len(frame),
+                "detail_cells": staged.cells,
+                "rejected_cells": staged.rejected,
+                "preview": dg.MetadataValue.md(
+                    markdown_table(PREVIEW_COLUMNS, frame[PREVIEW_COLUMNS].head(10).values.tolist(), len(frame))
+                ),
+            }
+        )
+
+    return [raw_dataset, staged_dataset]

@@ -1,0 +1,112 @@
+"""Refreshing without a person: a schedule for official sources and a sensor on `data/raw/`.
+
+- `refresh_official_sources` (job) downloads every official dataset (`download: true` on each raw asset
+  tagged `source_kind: official`) and rebuilds what depends on them.
+- `refresh_official_sources_monthly` (schedule) runs it; cron from ENFORCEMENT_REFRESH_CRON, default
+  "0 6 1 * *" (06:00 UTC on the 1st of each month).
+- `raw_files_changed` (sensor) notices new, changed or removed files under `data/raw/` (sheets, origin
+  sidecars, registry entries, snapshots) and materialises the raw assets they belong to and everything
+  downstream. A file that belongs to no current asset (a new sheet or registry entry) needs the code location
+  reloaded first; the sensor says so.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.layout import Layout
+from pipelines.sheets import source_id_for
+from pipelines.sources import registry_dir
+
+REFRESH_CRON_ENV = "ENFORCEMENT_REFRESH_CRON"
+DEFAULT_REFRESH_CRON = "0 6 1 * *"
+REFRESH_JOB = "refresh_official_sources"
+OFFICIAL = dg.AssetSelection.tag("source_kind", "official")
+
+
+def refresh_job(assets: list[dg.AssetsDefinition]) -> dg.JobDefinition:
+    """Download every official dataset, then rebuild everything downstream of them."""
+    official = [a for a in assets if any(a.tags_by_key.get(k, {}).get("source_kind") == "official" for k in a.keys)]
+    return dg.define_asset_job(
+        REFRESH_JOB,
+        selection=OFFICIAL.downstream(),
+        config={"ops": {asset.node_def.name: {"config": {"download": True}} for asset in official}},
+        description="Download every official dataset (new snapshot only if the content changed) and rebuild.",
+    )
+
+
+def refresh_schedule(job: dg.JobDefinition) -> dg.ScheduleDefinition:
+    """Monthly by default; ENFORCEMENT_REFRESH_CRON sets another cron expression."""
+    return dg.ScheduleDefinition(
+        name="refresh_official_sources_monthly",
+        cron_schedule=os.environ.get(REFRESH_CRON_ENV) or DEFAULT_REFRESH_CRON,
+        execution_timezone="UTC",
+        job=job,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Refresh official sources from their APIs (cron from ENFORCEMENT_REFRESH_CRON).",
+    )
+
+
+def fingerprint(raw_dir: Path) -> dict[str, list[int]]:
+    """Size and modification time of every file under `raw_dir` (hidden and partial files left out)."""
+    state = {}
+    for path in sorted(raw_dir.rglob("*")):
+        relative = path.relative_to(raw_dir)
+        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+            stat = path.stat()
+            state[relative.as_posix()] = [stat.st_size, stat.st_mtime_ns]
+    return state
+
+
+def owner(layout: Layout, relative: str) -> str | None:
+    """The source id a file under `data/raw/` belongs to, if any."""
+    path = layout.raw_dir / relative
+    parts = Path(relative).parts
+    if path.parent == layout.figures_dir and path.name.endswith((".csv", ".meta.yml")):
+        return source_id_for(Path(path.name.removesuffix(".meta.yml").removesuffix(".csv") + ".csv"))
+    if path.parent == registry_dir(layout) and path.suffix == ".yml":
+        return path.stem
+    if len(parts) >= 3 and parts[0] == "eurostat":
+        return f"eurostat_{parts[1]}"
+    return None
+
+
+def raw_files_sensor(layout: Layout, assets: list[dg.AssetsDefinition]) -> dg.SensorDefinition:
+    """Materialise the raw assets whose files changed under `data/raw/`, and everything downstream."""
+    known = {key for asset in assets for key in asset.keys}
+
+    @dg.sensor(
+        name="raw_files_changed",
+        target=dg.AssetSelection.all(),
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Notices new, changed or removed files under data/raw/ and rebuilds what depends on them.",
+    )
+    def raw_files_changed(context: dg.SensorEvaluationContext):
+        state = fingerprint(layout.raw_dir)
+        if context.cursor is None:
+            context.update_cursor(json.dumps(state))
+            return dg.SkipReason(f"First look: remembered {len(state)} files under data/raw/.")
+        previous = json.loads(context.cursor)
+        changed = sorted(p for p in set(state) | set(previous) if state.get(p) != previous.get(p))
+        context.update_cursor(json.dumps(state))
+        if not changed:
+            return dg.SkipReason("No file under data/raw/ changed.")
+        owners = {owner(layout, path) for path in changed} - {None}
+        keys = {dg.AssetKey(["raw", source_id]) for source_id in owners}
+        unknown = sorted(key.path[-1] for key in keys - known)
+        if unknown:
+            context.log.warning(f"New sources {unknown}: reload the code location to give them assets.")
+        keys &= known
+        if not keys:
+            return dg.SkipReason(f"Changed files belong to no current asset: {changed[:10]}")
+        selection = dg.AssetSelection.assets(*keys).downstream().resolve(assets)
+        return dg.RunRequest(
+            run_key=json.dumps({p: state.get(p) for p in changed}, sort_keys=True),
+            asset_selection=sorted(selection, key=lambda k: k.to_user_string()),
+            tags={"trigger": "raw_files_changed", "changed_files": ", ".join(changed)[:200]},
+        )
+
+    return raw_files_changed

@@ -1,0 +1,1 @@
+"""Eurostat's dissemination API as snapshotted raw sources: download, check, snapshot, parse."""
