@@ -83,7 +83,8 @@ class PublishTarget:
     def describe(self) -> str:
         """The target without its password, for logs and metadata."""
         info = psycopg.conninfo.conninfo_to_dict(self.url)
-        return f"postgresql://{info.get('user', '')}@{info.get('host', '')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
+        user, host, port, database = (info.get(key) or "" for key in ("user", "host", "port", "dbname"))
+        return f"postgresql://{user}@{host}:{port or 5432}/{database}"
 
     @property
     def staging_schema(self) -> str:
@@ -126,9 +127,9 @@ def publish_warehouse(
         pg.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(staging))
         pg.execute(sql.SQL("CREATE SCHEMA {}").format(staging))
         counts = {table: _copy_table(source, pg, table, target.staging_schema) for table in PUBLISHED_TABLES}
-        for table, comment in comments.items():
-            if table in counts:
-                pg.execute(sql.SQL("COMMENT ON TABLE {} IS {}").format(sql.Identifier(target.staging_schema, table), comment))
+        for table in comments.keys() & counts.keys():
+            published = sql.Identifier(target.staging_schema, table)
+            pg.execute(sql.SQL("COMMENT ON TABLE {} IS {}").format(published, comments[table]))
         pg.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(staging, note or "enforcement statistics warehouse"))
         reader = sql.Identifier(target.reader_role)
         pg.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(staging, reader))
@@ -173,7 +174,7 @@ def _copy_table(source: duckdb.DuckDBPyConnection, pg: psycopg.Connection, table
     rows = 0
     copy_sql = sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(sql.Identifier(schema, table))
     with pg.cursor().copy(copy_sql) as copy:
-        copy.set_types(types)
+        copy.set_types([re.sub(r"\(.*\)", "", kind) for kind in types])  # numeric(18,3) -> numeric
         while batch := cursor.fetchmany(BATCH_ROWS):
             for row in batch:
                 copy.write_row(row)

@@ -227,6 +227,46 @@ def test_reporting_role_reads_and_cannot_write(team: Team, team_run: tuple[Layou
                 pg.execute(statement)
 
 
+TYPED_COLUMNS = {
+    "flag": "BOOLEAN",
+    "n": "INTEGER",
+    "big": "HUGEINT",
+    "amount": "DECIMAL(18,3)",
+    "stamped": "TIMESTAMP",
+    "stamped_tz": "TIMESTAMPTZ",
+    "span": "INTERVAL",
+    "id": "UUID",
+    "raw": "BLOB",
+    "nums": "INTEGER[]",
+}
+
+
+def test_other_column_types_publish_value_for_value(team: Team, team_run: tuple[Layout, str], tmp_path):
+    """Columns other pieces may add (counts, money, timestamps, lists) keep their values; nested ones become text."""
+    layout, _ = team_run
+    typed = tmp_path / "typed.duckdb"
+    shutil.copy(layout.warehouse_path, typed)
+    with duckdb.connect(str(typed)) as con:
+        for name, kind in {**TYPED_COLUMNS, "nested": "STRUCT(a INTEGER, b VARCHAR)"}.items():
+            con.execute(f"ALTER TABLE units ADD COLUMN {name} {kind}")
+        con.execute(
+            "UPDATE units SET flag = unit < 'm', n = length(unit), big = 170141183460469231731687303715884105727, "
+            "amount = 1234.5, stamped = TIMESTAMP '2008-12-31 23:59:59', "
+            "stamped_tz = TIMESTAMPTZ '2008-12-31 10:00:00+06', span = INTERVAL 3 DAY, id = uuid(), "
+            "raw = encode(unit), nums = [1, NULL, 3], nested = {'a': 1, 'b': unit}"
+        )
+        con.execute("UPDATE units SET flag = NULL, nums = NULL WHERE unit = (SELECT min(unit) FROM units)")
+        columns = ", ".join(["unit", *TYPED_COLUMNS])
+        expected = _rows(con.execute(f"SELECT {columns} FROM units"))
+        nested = _rows(con.execute("SELECT unit, CAST(nested AS VARCHAR) FROM units"))
+    target = PublishTarget(team.target.url, schema="typed")
+    counts = publish_warehouse(typed, target)
+    with team.reporting() as pg:
+        assert _rows(pg.execute(f"SELECT {columns} FROM typed.units")) == expected
+        assert _rows(pg.execute("SELECT unit, nested FROM typed.units")) == nested
+        assert pg.execute("SELECT count(*) FROM typed.units").fetchone()[0] == counts["units"] == len(expected)
+
+
 def test_a_failed_publish_leaves_the_last_publication_whole(team: Team, team_run: tuple[Layout, str], tmp_path):
     layout, _ = team_run
     broken = tmp_path / "broken.duckdb"
@@ -399,14 +439,9 @@ def test_two_runs_submitted_at_once_queue_and_never_write_the_warehouse_together
             logs = (services.logs / "daemon.log", services.logs / "code_server.log")
             _wait(lambda: set(_statuses(instance, run_ids).values()) <= TERMINAL, "both runs", logs=logs)
             assert set(_statuses(instance, run_ids).values()) == {dg.DagsterRunStatus.SUCCESS}
-            writers = sorted(
-                _interval(instance, run_id, dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS, "warehouse")
-                for run_id in run_ids
-            )
-            runs = sorted(
-                _interval(instance, run_id, dg.DagsterEventType.RUN_START, dg.DagsterEventType.RUN_SUCCESS)
-                for run_id in run_ids
-            )
+            event = dg.DagsterEventType
+            writers = sorted(_interval(instance, r, event.STEP_START, event.STEP_SUCCESS, "warehouse") for r in run_ids)
+            runs = sorted(_interval(instance, r, event.RUN_START, event.RUN_SUCCESS) for r in run_ids)
     finally:
         _stop(daemon)
     assert writers[0][1] <= writers[1][0], f"warehouse writers overlapped: {writers}"
@@ -438,8 +473,8 @@ def test_killing_the_daemon_mid_run_loses_no_run(team: Team, services: Services)
             daemon = services.daemon()
             _wait(lambda: instance.get_run_by_id(second).status in TERMINAL, "the queued run", logs=logs)
             assert _statuses(instance, run_ids) == dict.fromkeys(run_ids, dg.DagsterRunStatus.SUCCESS)
-            unfinished = instance.get_runs(dg.RunsFilter(statuses=[s for s in dg.DagsterRunStatus if s not in TERMINAL]))
-            assert unfinished == []
+            not_finished = [status for status in dg.DagsterRunStatus if status not in TERMINAL]
+            assert instance.get_runs(dg.RunsFilter(statuses=not_finished)) == []
             for run_id in run_ids:
                 assert instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_SUCCESS)
     finally:
