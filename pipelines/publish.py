@@ -24,6 +24,7 @@ DEFAULT_SCHEMA = "enforcement"
 DEFAULT_READER_ROLE = "enforcement_reader"
 PUBLISHED_TABLES = (*ANALYST_TABLES, "observations_cited")
 BATCH_ROWS = 10_000
+LOCK_TIMEOUT = "2min"  # how long to wait for readers still inside a query on the old tables
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,47}")
 
 # DuckDB column types and the PostgreSQL types they are published as; anything else is published as text.
@@ -107,14 +108,20 @@ def postgres_type(duckdb_type: str) -> str | None:
 
 
 def publish_warehouse(
-    warehouse: Path, target: PublishTarget, comments: Mapping[str, str] | None = None, note: str = ""
+    warehouse: Path,
+    target: PublishTarget,
+    comments: Mapping[str, str] | None = None,
+    note: str = "",
+    lock_timeout: str = LOCK_TIMEOUT,
 ) -> dict[str, int]:
     """Copy every published table from the DuckDB file at `warehouse` into `target`; return rows per table.
 
-    `comments` become the tables' descriptions in PostgreSQL (BI tools show them); `note` the schema's.
+    `comments` become the tables' descriptions in PostgreSQL (BI tools show them); `note` the schema's. A reader
+    still inside a transaction on the old tables delays the swap up to `lock_timeout`, then it is rolled back.
     """
     comments = comments or {}
     with duckdb.connect(str(warehouse), read_only=True) as source, psycopg.connect(target.url) as pg:
+        pg.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(lock_timeout))
         pg.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"enforcement publish {target.schema}"])
         if not pg.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [target.reader_role]).fetchone():
             raise PublishError(

@@ -67,6 +67,8 @@ def test_dockerfile_copies_what_exists_and_installs_from_the_lock():
     assert "cp deploy/dagster.yaml" in runs
     code_server = compose()["services"]["code-server"]["command"]
     assert json.loads(parser.cmd) == code_server
+    ignored = (REPO / ".dockerignore").read_text(encoding="utf-8").split()
+    assert {"deploy/.env", ".venv", ".dagster", "data/curated"} <= set(ignored)  # no secrets or local state
 
 
 def test_compose_file_follows_the_compose_specification():

@@ -14,6 +14,7 @@ CREATE ROLE enforcement_publisher LOGIN PASSWORD :'publisher_password';
 CREATE ROLE enforcement_reader NOLOGIN;
 CREATE ROLE reporting LOGIN PASSWORD :'reporting_password' IN ROLE enforcement_reader;
 ALTER ROLE reporting SET default_transaction_read_only = on;
+ALTER ROLE reporting SET idle_in_transaction_session_timeout = '10min';
 CREATE DATABASE warehouse OWNER enforcement_publisher;
 REVOKE ALL ON DATABASE warehouse FROM PUBLIC;
 GRANT CONNECT ON DATABASE warehouse TO enforcement_reader;

@@ -42,6 +42,11 @@ def publish_asset(layout: Layout) -> dg.AssetsDefinition:
         note = f"Published by Dagster run {context.run_id} from {layout.relative(layout.warehouse_path)}"
         try:
             counts = publish_warehouse(layout.warehouse_path, target, TABLE_DESCRIPTIONS, note)
+        except psycopg.errors.LockNotAvailable as error:
+            raise dg.Failure(
+                f"Publishing to {target.describe()} gave up waiting for readers of schema {target.schema} "
+                "(a BI session holding a transaction open?) and was rolled back; the published tables are unchanged."
+            ) from error
         except (PublishError, psycopg.Error) as error:
             raise dg.Failure(
                 f"Publishing to {target.describe()} failed and was rolled back; the published schema "
