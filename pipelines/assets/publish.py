@@ -9,7 +9,6 @@ from pipelines.assets.metadata import markdown_table
 from pipelines.assets.warehouse import TABLE_DESCRIPTIONS
 from pipelines.layout import Layout
 from pipelines.publish import URL_ENV, PublishError, PublishTarget, publish_warehouse
-from pipelines.warehouse import ANALYST_TABLES
 
 PUBLISH_KEY = dg.AssetKey(["publish", "postgres_warehouse"])
 
@@ -19,7 +18,7 @@ def publish_asset(layout: Layout) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=PUBLISH_KEY,
-        deps=list(ANALYST_TABLES),
+        deps=list(TABLE_DESCRIPTIONS),  # the warehouse tables' asset keys
         group_name="publish",
         kinds={"postgres"},
         pool="duckdb_warehouse",
