@@ -8,7 +8,7 @@ import psycopg
 from pipelines.assets.metadata import markdown_table
 from pipelines.assets.warehouse import TABLE_DESCRIPTIONS
 from pipelines.layout import Layout
-from pipelines.publish import URL_ENV, PublishError, PublishTarget, publish_warehouse
+from pipelines.publish import PUBLISHED_TABLES, URL_ENV, PublishError, PublishTarget, publish_warehouse
 
 PUBLISH_KEY = dg.AssetKey(["publish", "postgres_warehouse"])
 
@@ -24,10 +24,9 @@ def publish_asset(layout: Layout) -> dg.AssetsDefinition:
         pool="duckdb_warehouse",
         output_required=False,
         description=(
-            "The warehouse tables (observations, comparisons, measures, units, sources, observations_cited) "
-            "published into a PostgreSQL schema in one transaction, readable by the reporting role, for BI tools "
-            f"(Metabase, Superset, Excel over ODBC). Set {URL_ENV} to a PostgreSQL URL to publish; without it the "
-            "step is skipped and records why."
+            f"The warehouse tables ({', '.join(PUBLISHED_TABLES)}) published into a PostgreSQL schema in one "
+            "transaction, readable by the reporting role, for BI tools (Metabase, Superset, Excel over ODBC). "
+            f"Set {URL_ENV} to a PostgreSQL URL to publish; without it the step is skipped and records why."
         ),
     )
     def postgres_warehouse(context: dg.AssetExecutionContext):
