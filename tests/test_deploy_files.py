@@ -7,6 +7,7 @@ command itself is started for real in test_deploy_postgres.py.
 
 import json
 import re
+import socket
 import subprocess
 import sys
 import tomllib
@@ -18,7 +19,7 @@ import pytest
 import yaml
 from dockerfile_parse import DockerfileParser
 
-from conftest import REPO
+from conftest import REPO, failure_text
 from pipelines.assets.publish import PUBLISH_KEY, publish_asset
 from pipelines.publish import URL_ENV, PublishError, PublishTarget, postgres_type
 
@@ -129,6 +130,18 @@ def test_publish_is_skipped_with_a_reason_when_no_database_is_configured(built, 
     (observation,) = result.asset_observations_for_node("publish__postgres_warehouse")
     assert observation.asset_key == PUBLISH_KEY
     assert URL_ENV in observation.metadata["skipped"].value
+
+
+def test_a_failed_publish_names_the_target_but_not_its_password(built, monkeypatch):
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv(URL_ENV, f"postgresql://publisher:s3cret@127.0.0.1:{port}/warehouse?connect_timeout=5")
+    result = dg.materialize([publish_asset(built)], raise_on_error=False)
+    assert not result.success
+    text = failure_text(result)
+    assert f"Publishing to postgresql://publisher@127.0.0.1:{port}/warehouse failed" in text
+    assert "s3cret" not in text
 
 
 def test_publish_target_reads_the_environment_and_hides_the_password():
