@@ -5,6 +5,7 @@ import dagster as dg
 from pipelines.assets.charts import chart_assets
 from pipelines.assets.eurostat import eurostat_assets
 from pipelines.assets.figures import figure_sheet_assets, staged_key
+from pipelines.assets.publish import publish_asset
 from pipelines.assets.warehouse import warehouse_assets
 from pipelines.automation import raw_files_sensor, refresh_job, refresh_schedule
 from pipelines.layout import Layout, default_layout
@@ -20,7 +21,7 @@ def build_definitions(layout: Layout) -> dg.Definitions:
     datasets = read_registry(layout).datasets
     source_assets += [asset for dataset in datasets for asset in eurostat_assets(layout, dataset)]
     staged |= {dataset.source_id: staged_key(dataset.source_id) for dataset in datasets}
-    assets = [*source_assets, warehouse_assets(layout, staged), *chart_assets(layout)]
+    assets = [*source_assets, warehouse_assets(layout, staged), *chart_assets(layout), publish_asset(layout)]
     rebuild_everything = dg.define_asset_job(
         "rebuild_everything",
         selection=dg.AssetSelection.all(),

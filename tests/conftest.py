@@ -54,3 +54,11 @@ def built_copy(built: Layout, tmp_path: Path) -> Layout:
     for part in ("data", "assets"):
         shutil.copytree(built.root / part, tmp_path / part)
     return Layout(tmp_path)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_publishing_to_the_developers_database():
+    """A publish URL in the developer's shell must not reach tests; the team tests set their own server's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("ENFORCEMENT_PUBLISH_URL", raising=False)
+        yield
