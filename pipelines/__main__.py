@@ -1,4 +1,5 @@
-"""Command line: `python -m pipelines run` materialises every asset into the local Dagster instance."""
+"""Command line: `python -m pipelines run` materialises every asset into the local Dagster instance;
+`python -m pipelines ui` serves the Dagster UI and daemon on 127.0.0.1 (what `make ui` runs)."""
 
 import argparse
 import sys
@@ -54,8 +55,14 @@ def run() -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m pipelines", description=__doc__)
-    parser.add_argument("command", choices=["run"], help="run: materialise every asset")
-    parser.parse_args()
+    parser.add_argument("command", choices=["run", "ui"], help="run: materialise every asset; ui: serve the UI")
+    parser.add_argument("--host", default="127.0.0.1", help="ui: a loopback address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=3000, help="ui: the port (default 3000)")
+    arguments = parser.parse_args()
+    if arguments.command == "ui":
+        from pipelines.ui import serve
+
+        sys.exit(serve(arguments.host, arguments.port))
     sys.exit(run())
 
 
