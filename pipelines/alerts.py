@@ -188,18 +188,17 @@ def _step_error(event: dg.DagsterEvent) -> str:
     return error.message.strip() if error else "failed"
 
 
-def check_failure_alert(record: dg.EventLogRecord, job: str, settings: AlertSettings) -> Alert:
-    """The alert for one failed check evaluation."""
-    evaluation = record.event_log_entry.dagster_event.event_specific_data
+def check_failure_alert(evaluation, run: dg.DagsterRun, settings: AlertSettings) -> Alert:
+    """The alert for one failed check evaluation (an `AssetCheckEvaluation` with `passed` false)."""
     asset = evaluation.asset_key.to_user_string()
-    failed = {key: value.value for key, value in evaluation.metadata.items() if key != "dagster/code_references"}
-    details = evaluation.description or json.dumps(failed, default=str, ensure_ascii=False)[:MESSAGE_CHARS]
+    shown = {key: value.value for key, value in evaluation.metadata.items()}
+    details = evaluation.description or json.dumps(shown, default=str, ensure_ascii=False)
     return Alert(
         kind="check_failure",
         title=f"check failed ({evaluation.severity.value}): {asset} / {evaluation.check_name}",
         message=details[:MESSAGE_CHARS],
-        run_id=record.run_id,
-        job=job,
+        run_id=run.run_id,
+        job=run.job_name,
         severity=evaluation.severity.value,
         link=f"{settings.ui_url}/assets/{'/'.join(evaluation.asset_key.path)}?view=checks",
         asset=asset,
@@ -208,54 +207,47 @@ def check_failure_alert(record: dg.EventLogRecord, job: str, settings: AlertSett
     )
 
 
+def alert_failed_checks(context: dg.RunStatusSensorContext, layout: Layout, settings: AlertSettings) -> int:
+    """Alert on every failed check evaluation of the run that just ended; how many there were."""
+    run = context.dagster_run
+    entries = context.instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+    failed = [entry.dagster_event.event_specific_data for entry in entries]
+    failed = [evaluation for evaluation in failed if not evaluation.passed]
+    for evaluation in failed:
+        alert = check_failure_alert(evaluation, run, settings)
+        _write_to_run_log(context.instance, run, alert, deliver(alert, layout, settings, context.log), layout)
+    return len(failed)
+
+
 def alert_sensors(layout: Layout) -> list[dg.SensorDefinition]:
     """The run-failure and check-failure sensors; on by default, since they only write and send alerts."""
 
     @dg.run_failure_sensor(
         name="alert_on_run_failure",
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="Writes an alert to the failed run's log and data/curated/alerts/, and sends it if configured.",
+        description=(
+            "When a run fails: writes an alert (and one per failed check in it) to the run's log and "
+            "data/curated/alerts/, and sends it by email or webhook if configured."
+        ),
     )
     def alert_on_run_failure(context: dg.RunFailureSensorContext):
         settings = AlertSettings.from_environment()
         alert = run_failure_alert(context, settings)
-        path = deliver(alert, layout, settings, context.log)
-        _write_to_run_log(context.instance, context.dagster_run, alert, path, layout)
+        _write_to_run_log(
+            context.instance, context.dagster_run, alert, deliver(alert, layout, settings, context.log), layout
+        )
+        alert_failed_checks(context, layout, settings)
 
-    @dg.sensor(
+    @dg.run_status_sensor(
+        run_status=dg.DagsterRunStatus.SUCCESS,
         name="alert_on_check_failure",
         default_status=dg.DefaultSensorStatus.RUNNING,
-        minimum_interval_seconds=30,
         description=(
-            "Writes an alert for every failed asset check (warning or error) to the run's log and "
-            "data/curated/alerts/, and sends it if configured."
+            "When a run succeeds but some of its checks failed (warnings, non-blocking errors): writes an alert "
+            "per failed check to the run's log and data/curated/alerts/, and sends it if configured."
         ),
     )
-    def alert_on_check_failure(context: dg.SensorEvaluationContext):
-        records = context.instance.get_event_records(
-            dg.EventRecordsFilter(
-                event_type=DagsterEventType.ASSET_CHECK_EVALUATION,
-                after_cursor=int(context.cursor) if context.cursor else None,
-            ),
-            ascending=context.cursor is not None,
-            limit=200 if context.cursor else 1,
-        )
-        if context.cursor is None:
-            # First tick: start from now rather than alerting on the instance's whole history.
-            context.update_cursor(str(records[0].storage_id if records else 0))
-            return dg.SkipReason("watching check results from now on")
-        settings = AlertSettings.from_environment()
-        sent = 0
-        for record in records:
-            context.update_cursor(str(record.storage_id))
-            if record.event_log_entry.dagster_event.event_specific_data.passed:
-                continue
-            run = context.instance.get_run_by_id(record.run_id)
-            alert = check_failure_alert(record, run.job_name if run else "", settings)
-            path = deliver(alert, layout, settings, context.log)
-            if run:
-                _write_to_run_log(context.instance, run, alert, path, layout)
-            sent += 1
-        return dg.SkipReason(f"{sent} failed check(s) alerted" if sent else "no failed checks")
+    def alert_on_check_failure(context: dg.RunStatusSensorContext):
+        alert_failed_checks(context, layout, AlertSettings.from_environment())
 
     return [alert_on_run_failure, alert_on_check_failure]

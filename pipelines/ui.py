@@ -5,6 +5,7 @@ here in a session of its own so that stopping is in one place: on Ctrl-C (or SIG
 closing) it is asked to stop its services, and whatever is still alive after STOP_SECONDS is killed.
 """
 
+import contextlib
 import ipaddress
 import os
 import signal
@@ -59,10 +60,8 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=STOP_SECONDS)
         except subprocess.TimeoutExpired:
             print(f"dagster dev did not stop within {STOP_SECONDS} s: killing it", file=sys.stderr)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # anything of the group still alive (normally nothing)
-    except ProcessLookupError:
-        pass
     process.wait()
 
 
