@@ -1,0 +1,119 @@
+"""What the analyst sees in the UI, checked on the definitions: descriptions, groups, kinds, code links,
+jobs by name, and automation that respects blocking checks."""
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from conftest import REPO
+from pipelines.automation_policy import OFFICIAL_WARN_AFTER, with_automation
+from pipelines.definitions import build_definitions
+from pipelines.jobs import analyst_jobs
+from pipelines.layout import Layout
+
+GROUPS = {"raw", "staging", "warehouse", "charts", "reports"}
+
+
+@pytest.fixture(scope="module")
+def defs() -> dg.Definitions:
+    return build_definitions(Layout(REPO))
+
+
+def specs(defs: dg.Definitions) -> list[dg.AssetSpec]:
+    return [spec for asset in defs.assets for spec in asset.specs]
+
+
+def test_every_asset_reads_well(defs):
+    for spec in specs(defs):
+        name = spec.key.to_user_string()
+        assert spec.group_name in GROUPS, name
+        assert spec.kinds, f"{name} has no kinds"
+        assert len(spec.description or "") > 80, f"{name}: too short a description for an analyst"
+        [reference] = spec.metadata["dagster/code_references"].code_references
+        source = Path(reference.file_path)
+        assert source.is_relative_to(REPO / "pipelines") and source.exists(), name
+        assert reference.line_number > 0
+
+
+def test_every_group_the_analyst_expects_is_there(defs):
+    assert {spec.group_name for spec in specs(defs)} >= {"raw", "staging", "warehouse", "charts"}
+
+
+def test_downstream_assets_update_themselves_and_say_so(defs):
+    for spec in specs(defs):
+        if spec.group_name == "raw":
+            continue
+        assert spec.automation_condition is not None, spec.key
+        assert "label='all_deps_blocking_checks_passed'" in str(spec.automation_condition.get_snapshot()), spec.key
+        assert "Updates by itself" in spec.description
+
+
+def test_jobs_an_analyst_looks_for(defs):
+    repository = defs.get_repository_def()
+    assert {"rebuild_everything", "render_charts_and_report"} <= set(repository.job_names)
+    charts = defs.resolve_job_def("render_charts_and_report").asset_layer.executable_asset_keys
+    assert charts == {dg.AssetKey(["charts", "headline_kaz_2008"])}
+    everything = defs.resolve_job_def("rebuild_everything").asset_layer.executable_asset_keys
+    assert everything == {spec.key for spec in specs(defs)}
+
+
+def test_sensors_are_on_by_default(defs):
+    sensors = {sensor.name: sensor.default_status for sensor in defs.get_repository_def().sensor_defs}
+    for name in ("update_downstream_assets", "alert_on_run_failure", "alert_on_check_failure"):
+        assert sensors[name] == dg.DefaultSensorStatus.RUNNING
+
+
+@dg.asset(key=["raw", "official_demo"], group_name="raw", kinds={"json"}, tags={"source_kind": "official"})
+def official_demo() -> None:
+    """A stand-in official source, tagged as the Eurostat assets are."""
+
+
+@dg.asset(key=["staging", "official_demo"], deps=[official_demo], group_name="staging", kinds={"pandas"})
+def official_demo_staged() -> None:
+    """Its staging step."""
+
+
+def test_no_official_sources_no_refresh_job(defs):
+    assert "refresh_official_sources" not in defs.get_repository_def().job_names
+
+
+def test_refresh_official_sources_selects_them_and_what_depends_on_them(defs):
+    assets = with_automation([official_demo, official_demo_staged, *defs.assets])
+    tagged = dg.Definitions(assets=assets, jobs=analyst_jobs(assets))
+    job = tagged.resolve_job_def("refresh_official_sources")
+    assert job.asset_layer.executable_asset_keys == {official_demo.key, official_demo_staged.key}
+    [raw] = official_demo.specs
+    [policed] = [spec for asset in assets for spec in asset.specs if spec.key == raw.key]
+    assert policed.freshness_policy.warn_window.to_timedelta() == OFFICIAL_WARN_AFTER
+    assert "late" in policed.description
+
+
+@dg.asset(group_name="staging", kinds={"pandas"})
+def upstream() -> int:
+    return 1
+
+
+@dg.asset(deps=[upstream], group_name="warehouse", kinds={"duckdb"})
+def downstream() -> None:
+    pass
+
+
+def gate(passes: bool) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=upstream, blocking=True, name="upstream_is_sound")
+    def upstream_is_sound() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=passes)
+
+    return upstream_is_sound
+
+
+@pytest.mark.parametrize("check_passes", [True, False])
+def test_downstream_automation_waits_for_blocking_checks(check_passes):
+    assets = with_automation([upstream, downstream])
+    defs = dg.Definitions(assets=[*assets, gate(check_passes)])
+    with dg.instance_for_test() as instance:
+        first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        assert first.total_requested == 0  # nothing upstream has happened yet
+        dg.materialize([upstream, gate(check_passes)], instance=instance, raise_on_error=False)
+        after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
+    assert after.get_num_requested(dg.AssetKey("downstream")) == (1 if check_passes else 0)
