@@ -224,6 +224,7 @@ def alert_sensors(layout: Layout) -> list[dg.SensorDefinition]:
 
     @dg.run_failure_sensor(
         name="alert_on_run_failure",
+        minimum_interval_seconds=10,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description=(
             "When a run fails: writes an alert (and one per failed check in it) to the run's log and "
@@ -241,6 +242,7 @@ def alert_sensors(layout: Layout) -> list[dg.SensorDefinition]:
     @dg.run_status_sensor(
         run_status=dg.DagsterRunStatus.SUCCESS,
         name="alert_on_check_failure",
+        minimum_interval_seconds=10,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description=(
             "When a run succeeds but some of its checks failed (warnings, non-blocking errors): writes an alert "
