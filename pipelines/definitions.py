@@ -1,7 +1,5 @@
 """The Dagster code location: `dagster dev -m pipelines.definitions` or `dg dev`."""
 
-import warnings
-
 import dagster as dg
 
 from pipelines.alerts import alert_sensors
@@ -12,6 +10,7 @@ from pipelines.assets.publish import publish_asset
 from pipelines.assets.warehouse import warehouse_assets
 from pipelines.automation import raw_files_sensor, refresh_job, refresh_schedule
 from pipelines.automation_policy import automation_sensor, with_automation
+from pipelines.catalog import with_catalog
 from pipelines.jobs import analyst_jobs
 from pipelines.layout import Layout, default_layout
 from pipelines.sheets import discover_sheets
@@ -30,10 +29,8 @@ def build_definitions(layout: Layout) -> dg.Definitions:
         [*source_assets, warehouse_assets(layout, staged), *chart_assets(layout), publish_asset(layout)]
     )
     refresh_official_sources = refresh_job(assets)
-    with warnings.catch_warnings(category=dg.BetaWarning, action="ignore"):
-        linked = dg.with_source_code_references(assets)  # "open in editor" links to the defining file and line
     return dg.Definitions(
-        assets=linked,
+        assets=with_catalog(assets),
         jobs=[*analyst_jobs(), refresh_official_sources],
         schedules=[refresh_schedule(refresh_official_sources)],
         sensors=[raw_files_sensor(layout, assets), automation_sensor(), *alert_sensors(layout)],

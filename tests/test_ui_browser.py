@@ -279,6 +279,26 @@ def test_a_materialisation_launched_in_the_ui_succeeds(ui, materialised):
     assert (ui.layout.charts_dir / "headline_kaz_2008.png").exists()
 
 
+def test_each_materialisation_shows_rows_and_a_preview(ui, materialised):
+    data = ui.graphql(
+        """{ assetNodes { assetKey { path } assetMaterializations(limit: 1) { runId metadataEntries { label
+               ... on MarkdownMetadataEntry { mdStr } ... on IntMetadataEntry { intValue }
+               ... on TableSchemaMetadataEntry { schema { columns { name } } } } } } }"""
+    )
+    for node in data["assetNodes"]:
+        name = "/".join(node["assetKey"]["path"])
+        [latest] = node["assetMaterializations"]
+        assert latest["runId"] == materialised, name
+        entries = {entry["label"]: entry for entry in latest["metadataEntries"]}
+        if name.startswith("charts/"):
+            assert entries["thumbnail"]["mdStr"].startswith("![")
+            continue
+        assert entries["dagster/row_count"]["intValue"] > 0, name
+        assert entries["preview"]["mdStr"].startswith("| ") and len(entries["preview"]["mdStr"]) < 20_000, name
+        if not name.startswith(("raw/", "staging/")):  # staging declares its columns on the definition
+            assert entries["dagster/column_schema"]["schema"]["columns"], name
+
+
 def test_the_kazakhstan_chart_shows_its_thumbnail(ui, materialised, page):
     page.goto(f"{ui.url}/assets/{'/'.join(CHART)}", wait_until="networkidle")
     page.get_by_text("[Show Markdown]").first.click()

@@ -11,6 +11,7 @@ from pipelines.automation_policy import OFFICIAL_WARN_AFTER, with_automation
 from pipelines.definitions import build_definitions
 from pipelines.jobs import analyst_jobs
 from pipelines.layout import Layout
+from pipelines.schema import OBSERVATION_COLUMNS
 
 GROUPS = {"raw", "staging", "warehouse", "charts", "reports"}
 
@@ -34,6 +35,13 @@ def test_every_asset_reads_well(defs):
         source = Path(reference.file_path)
         assert source.is_relative_to(REPO / "pipelines") and source.exists(), name
         assert reference.line_number > 0
+
+
+def test_staging_tables_declare_their_columns_before_any_run(defs):
+    for spec in specs(defs):
+        if spec.group_name == "staging":
+            columns = [column.name for column in spec.metadata["dagster/column_schema"].columns]
+            assert columns == list(OBSERVATION_COLUMNS)
 
 
 def test_every_group_the_analyst_expects_is_there(defs):
