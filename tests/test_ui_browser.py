@@ -213,6 +213,20 @@ def test_ui_answers_on_loopback(ui):
     wait_for(lambda: f"Dagster UI: {ui.url}  (ready in" in ui.log_tail(), "the launcher to print the address", ui, 30)
 
 
+@pytest.mark.parametrize("host", ["0.0.0.0", "::"])
+def test_the_ui_refuses_a_non_loopback_address(host):
+    refused = subprocess.run(
+        [sys.executable, "-m", "pipelines", "ui", "--host", host, "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "DAGSTER_HOME": str(REPO / ".dagster")},
+        timeout=60,
+    )
+    assert refused.returncode == 1
+    assert f"Refusing to serve the UI on {host}" in refused.stderr and "SSH tunnel" in refused.stderr
+
+
 def test_nothing_listens_beyond_loopback(ui):
     listening = [
         (process.pid, connection.laddr)

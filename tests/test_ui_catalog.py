@@ -66,10 +66,14 @@ def test_jobs_an_analyst_looks_for(defs):
     assert everything == {spec.key for spec in specs(defs)}
 
 
-def test_sensors_are_on_by_default(defs):
-    sensors = {sensor.name: sensor.default_status for sensor in defs.get_repository_def().sensor_defs}
-    for name in ("update_downstream_assets", "alert_on_run_failure", "alert_on_check_failure"):
-        assert sensors[name] == dg.DefaultSensorStatus.RUNNING
+def test_every_schedule_and_sensor_is_on_by_default(defs):
+    """The policy in the README: everything that runs by itself is on in a fresh instance."""
+    repository = defs.get_repository_def()
+    sensors = {sensor.name: sensor.default_status for sensor in repository.sensor_defs}
+    assert {"update_downstream_assets", "alert_on_run_failure", "alert_on_check_failure"} <= set(sensors)
+    assert set(sensors.values()) == {dg.DefaultSensorStatus.RUNNING}
+    for schedule in repository.schedule_defs:
+        assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING, schedule.name
 
 
 @dg.asset(key=["raw", "official_demo"], group_name="raw", kinds={"json"}, tags={"source_kind": "official"})
