@@ -270,6 +270,16 @@ def test_graphql_lists_assets_groups_checks_schedules_and_sensors(ui):
     assert {"SENSOR", "SCHEDULER", "ASSET", "QUEUED_RUN_COORDINATOR"} <= required
     for daemon in required:
         wait_for(lambda d=daemon: _healthy(ui, d), f"the {daemon} daemon to report healthy", ui, 90)
+    wait_for(lambda: _every_sensor_ticked(ui), "every sensor to have been evaluated by the daemon", ui, 90)
+
+
+def _every_sensor_ticked(ui: UI) -> bool:
+    data = ui.graphql(
+        "{ repositoriesOrError { ... on RepositoryConnection { nodes { sensors { sensorState { ticks(limit: 1) "
+        "{ status } } } } } } }"
+    )
+    [repository] = data["repositoriesOrError"]["nodes"]
+    return all(sensor["sensorState"]["ticks"] for sensor in repository["sensors"])
 
 
 def _healthy(ui: UI, daemon: str) -> bool:
@@ -279,13 +289,18 @@ def _healthy(ui: UI, daemon: str) -> bool:
     )
 
 
-def test_asset_graph_shows_the_groups(ui, page):
+def test_asset_graph_shows_the_groups(ui, materialised, page):
     page.goto(f"{ui.url}/asset-groups", wait_until="networkidle")
     page.get_by_text("Materialize all").wait_for()
     for group in GROUPS:
         # Once in the side tree and once as a box in the graph.
         assert page.get_by_text(group, exact=True).count() >= 2, group
     page.screenshot(path=ARTIFACTS / "asset-graph.png")
+    expanded = ",".join(f"global@global:{group}" for group in GROUPS)
+    page.goto(f"{ui.url}/asset-groups?expanded={expanded}", wait_until="networkidle")
+    for asset in ("observations", "comparisons", "measures", "units", "sources", CHART[1]):
+        page.get_by_text(asset, exact=True).first.wait_for()
+    page.screenshot(path=ARTIFACTS / "asset-graph-expanded.png")
 
 
 def test_a_materialisation_launched_in_the_ui_succeeds(ui, materialised):
