@@ -7,6 +7,7 @@ import sys
 import dagster as dg
 import duckdb
 
+from pipelines.alerts import describe_step_failure
 from pipelines.layout import default_layout
 
 JOB = "rebuild_everything"
@@ -14,18 +15,11 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def _failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
-    messages = []
-    for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data:
-            error = event.step_failure_data.error
-            cause = error.cause.message.strip() if error and error.cause else ""
-            description = (
-                (event.step_failure_data.user_failure_data and event.step_failure_data.user_failure_data.description)
-                or cause
-                or (error.message if error else "")
-            )
-            messages.append(f"[{event.step_key}] {description.strip()}")
-    return messages
+    return [
+        f"[{event.step_key}] {describe_step_failure(event)}"
+        for event in result.all_events
+        if event.is_step_failure and event.step_failure_data
+    ]
 
 
 def run() -> int:

@@ -117,7 +117,11 @@ def post_webhook(alert: Alert, settings: AlertSettings) -> None:
 
 
 def deliver(alert: Alert, layout: Layout, settings: AlertSettings, log) -> Path:
-    """Write the alert to `data/curated/alerts/`, send it where configured, and record how that went."""
+    """Write the alert to `data/curated/alerts/` first, then send it where configured and record how that went."""
+    stamp = alert.at.replace(":", "").replace("-", "")
+    check = f"-{alert.check}" if alert.check else ""
+    path = layout.alerts_dir / f"{stamp}-{alert.kind}-{alert.run_id[:8]}{check}.json"
+    _write_record(path, alert, {})
     outcome = {}
     if settings.email_to and settings.smtp_host:
         outcome["email"] = _attempt(send_email, alert, settings)
@@ -125,16 +129,15 @@ def deliver(alert: Alert, layout: Layout, settings: AlertSettings, log) -> Path:
         outcome["webhook"] = _attempt(post_webhook, alert, settings)
     for channel, result in outcome.items():
         (log.info if result == "sent" else log.warning)(f"alert by {channel}: {result}")
-    stamp = alert.at.replace(":", "").replace("-", "")
-    path = layout.alerts_dir / f"{stamp}-{alert.kind}-{alert.run_id[:8]}{_suffix(alert)}.json"
-    with replaced_on_success(path) as temporary:
-        record = {**asdict(alert), "delivery": outcome}
-        temporary.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+    if outcome:
+        _write_record(path, alert, outcome)
     return path
 
 
-def _suffix(alert: Alert) -> str:
-    return f"-{alert.check}" if alert.check else ""
+def _write_record(path: Path, alert: Alert, delivery: dict[str, str]) -> None:
+    with replaced_on_success(path) as temporary:
+        record = {**asdict(alert), "delivery": delivery}
+        temporary.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 def _attempt(send, alert: Alert, settings: AlertSettings) -> str:
@@ -161,7 +164,7 @@ def run_failure_alert(context: dg.RunFailureSensorContext, settings: AlertSettin
     """The alert for a failed run: which job, which steps, and their error messages."""
     run = context.dagster_run
     steps = [
-        f"[{event.step_key}] {_step_error(event)}"
+        f"[{event.step_key}] {describe_step_failure(event)}"
         for event in context.get_step_failure_events()
         if event.step_failure_data is not None
     ]
@@ -178,7 +181,8 @@ def run_failure_alert(context: dg.RunFailureSensorContext, settings: AlertSettin
     )
 
 
-def _step_error(event: dg.DagsterEvent) -> str:
+def describe_step_failure(event: dg.DagsterEvent) -> str:
+    """What a failed step says went wrong: its Failure description, else the error's cause or message."""
     data = event.step_failure_data
     if data.user_failure_data and data.user_failure_data.description:
         return data.user_failure_data.description.strip()
