@@ -17,6 +17,7 @@ import urllib.request
 
 READY_SECONDS = 300
 STOP_SECONDS = 30
+QUIET = "ignore:Function `dev_command` is superseded"  # `dg dev` would need another package for the same thing
 
 
 class Stop(Exception):
@@ -72,7 +73,20 @@ def serve(host: str, port: int) -> int:
     url = f"http://{loopback(host)}:{port}"
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _raise_stop)  # also gives the child default handlers if a shell ignored SIGINT
-    command = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-h", host, "-p", str(port)]
+    command = [
+        sys.executable,
+        "-W",
+        QUIET,
+        "-m",
+        "dagster",
+        "dev",
+        "-m",
+        "pipelines.definitions",
+        "-h",
+        host,
+        "-p",
+        str(port),
+    ]
     started = time.monotonic()
     process = subprocess.Popen(command, env={**os.environ, "ENFORCEMENT_UI_URL": url}, start_new_session=True)
     try:
