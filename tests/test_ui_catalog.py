@@ -7,12 +7,13 @@ import dagster as dg
 import pytest
 
 from conftest import REPO
+from pipelines.automation import refresh_job
 from pipelines.automation_policy import OFFICIAL_WARN_AFTER, with_automation
 from pipelines.definitions import build_definitions
-from pipelines.jobs import analyst_jobs
 from pipelines.layout import Layout
 from pipelines.schema import OBSERVATION_COLUMNS
 
+CHART = ("charts", "headline_kaz_2008")
 GROUPS = {"raw", "staging", "warehouse", "charts", "reports"}
 
 
@@ -59,9 +60,9 @@ def test_downstream_assets_update_themselves_and_say_so(defs):
 
 def test_jobs_an_analyst_looks_for(defs):
     repository = defs.get_repository_def()
-    assert {"rebuild_everything", "render_charts_and_report"} <= set(repository.job_names)
+    assert {"rebuild_everything", "render_charts_and_report", "refresh_official_sources"} <= set(repository.job_names)
     charts = defs.resolve_job_def("render_charts_and_report").asset_layer.executable_asset_keys
-    assert charts == {dg.AssetKey(["charts", "headline_kaz_2008"])}
+    assert charts == {dg.AssetKey(list(CHART))}
     everything = defs.resolve_job_def("rebuild_everything").asset_layer.executable_asset_keys
     assert everything == {spec.key for spec in specs(defs)}
 
@@ -76,29 +77,35 @@ def test_every_schedule_and_sensor_is_on_by_default(defs):
         assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING, schedule.name
 
 
-@dg.asset(key=["raw", "official_demo"], group_name="raw", kinds={"json"}, tags={"source_kind": "official"})
-def official_demo() -> None:
-    """A stand-in official source, tagged as the Eurostat assets are."""
-
-
-@dg.asset(key=["staging", "official_demo"], deps=[official_demo], group_name="staging", kinds={"pandas"})
-def official_demo_staged() -> None:
-    """Its staging step."""
-
-
-def test_no_official_sources_no_refresh_job(defs):
-    assert "refresh_official_sources" not in defs.get_repository_def().job_names
+def official_keys(defs: dg.Definitions) -> set[dg.AssetKey]:
+    return {spec.key for spec in specs(defs) if spec.tags.get("source_kind") == "official"}
 
 
 def test_refresh_official_sources_selects_them_and_what_depends_on_them(defs):
-    assets = with_automation([official_demo, official_demo_staged, *defs.assets])
-    tagged = dg.Definitions(assets=assets, jobs=analyst_jobs(assets))
-    job = tagged.resolve_job_def("refresh_official_sources")
-    assert job.asset_layer.executable_asset_keys == {official_demo.key, official_demo_staged.key}
-    [raw] = official_demo.specs
-    [policed] = [spec for asset in assets for spec in asset.specs if spec.key == raw.key]
-    assert policed.freshness_policy.warn_window.to_timedelta() == OFFICIAL_WARN_AFTER
-    assert "late" in policed.description
+    official = official_keys(defs)
+    assert official, "the shipped registry declares official sources"
+    job = defs.resolve_job_def("refresh_official_sources")
+    expected = dg.AssetSelection.assets(*official).downstream().resolve(defs.resolve_asset_graph())
+    assert job.asset_layer.executable_asset_keys == expected
+    assert {dg.AssetKey("observations"), dg.AssetKey(list(CHART))} <= expected
+    assert not any(key.path[-1].startswith("figures_") for key in expected if key.path[0] == "raw")
+
+
+def test_refresh_official_sources_is_valid_with_no_official_source():
+    sheets_only = [asset for asset in build_definitions(Layout(REPO)).assets if not official_in(asset)]
+    defs = dg.Definitions(assets=sheets_only, jobs=[refresh_job(sheets_only)])
+    assert defs.resolve_job_def("refresh_official_sources").asset_layer.executable_asset_keys == set()
+
+
+def official_in(asset: dg.AssetsDefinition) -> bool:
+    return any(spec.tags.get("source_kind") == "official" for spec in asset.specs)
+
+
+def test_official_sources_show_as_late_after_45_days(defs):
+    for spec in specs(defs):
+        if spec.key in official_keys(defs):
+            assert spec.freshness_policy.warn_window.to_timedelta() == OFFICIAL_WARN_AFTER, spec.key
+            assert "late (warning) after 45 days" in spec.description
 
 
 @dg.asset(group_name="staging", kinds={"pandas"})
