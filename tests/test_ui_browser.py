@@ -292,11 +292,14 @@ def _healthy(ui: UI, daemon: str) -> bool:
 def test_asset_graph_shows_the_groups(ui, materialised, page):
     page.goto(f"{ui.url}/asset-groups", wait_until="networkidle")
     page.get_by_text("Materialize all").wait_for()
+    page.get_by_text("fetching statuses").first.wait_for(state="detached")
+    page.get_by_role("dialog").first.wait_for(state="hidden")
     for group in GROUPS:
         # Once in the side tree and once as a box in the graph.
         assert page.get_by_text(group, exact=True).count() >= 2, group
     page.screenshot(path=ARTIFACTS / "asset-graph.png")
     expanded = ",".join(f"global@global:{group}" for group in GROUPS)
+    page.set_viewport_size({"width": 1600, "height": 2400})  # room for every asset of the expanded groups
     page.goto(f"{ui.url}/asset-groups?expanded={expanded}", wait_until="networkidle")
     for asset in ("observations", "comparisons", "measures", "units", "sources", CHART[1]):
         page.get_by_text(asset, exact=True).first.wait_for()
