@@ -1,9 +1,10 @@
 """What runs by itself under the Dagster daemon, and the words that tell the analyst so.
 
-Downstream assets (everything but `raw`) update themselves when what they are built from changes, but only
-once the blocking checks on those inputs have passed: a blocking check stops its own run, not the
-automation that would start the next one (DESIGN §5). Official sources carry a freshness policy so the UI
-marks them late when the monthly refresh has not happened.
+The local build stages (staging, warehouse, charts, reports) update themselves when what they are built from
+changes, but only once the blocking checks on those inputs have passed: a blocking check stops its own run,
+not the automation that would start the next one (DESIGN §5). Raw sources follow their files and schedules;
+publishing to a shared database stays a deliberate act (a job run by hand or the refresh job). Official
+sources carry a freshness policy so the UI marks them late when the monthly refresh has not happened.
 """
 
 from datetime import timedelta
@@ -15,6 +16,7 @@ DOWNSTREAM_NOTE = (
     "Updates by itself while `make ui` runs, when what it is built from changes and the blocking checks on "
     "those inputs have passed."
 )
+AUTOMATED_GROUPS = ("staging", "warehouse", "charts", "reports")
 OFFICIAL_WARN_AFTER = timedelta(days=45)
 OFFICIAL_FAIL_AFTER = timedelta(days=90)
 OFFICIAL_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=OFFICIAL_FAIL_AFTER, warn_window=OFFICIAL_WARN_AFTER)
@@ -30,7 +32,7 @@ def _with_policy(spec: dg.AssetSpec) -> dg.AssetSpec:
         return spec.replace_attributes(
             freshness_policy=OFFICIAL_FRESHNESS, description=f"{description} {OFFICIAL_NOTE}"
         )
-    if spec.group_name != "raw" and spec.automation_condition is None:
+    if spec.group_name in AUTOMATED_GROUPS and spec.automation_condition is None:
         return spec.replace_attributes(
             automation_condition=DOWNSTREAM_CONDITION, description=f"{description} {DOWNSTREAM_NOTE}"
         )
