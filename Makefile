@@ -18,7 +18,7 @@ test: setup
 	$(VENV)/bin/python -m pytest
 
 ui: setup
-	$(VENV)/bin/dagster dev -m pipelines.definitions -h $(HOST) -p $(PORT)
+	$(VENV)/bin/python -m pipelines ui --host $(HOST) --port $(PORT)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,5 @@
-"""Command line: `python -m pipelines run` materialises every asset into the local Dagster instance."""
+"""Command line: `python -m pipelines run` materialises every asset into the local Dagster instance;
+`python -m pipelines ui` serves the Dagster UI and daemon on 127.0.0.1 (what `make ui` runs)."""
 
 import argparse
 import sys
@@ -6,6 +7,7 @@ import sys
 import dagster as dg
 import duckdb
 
+from pipelines.alerts import describe_step_failure
 from pipelines.layout import default_layout
 
 JOB = "rebuild_everything"
@@ -13,18 +15,11 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def _failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
-    messages = []
-    for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data:
-            error = event.step_failure_data.error
-            cause = error.cause.message.strip() if error and error.cause else ""
-            description = (
-                (event.step_failure_data.user_failure_data and event.step_failure_data.user_failure_data.description)
-                or cause
-                or (error.message if error else "")
-            )
-            messages.append(f"[{event.step_key}] {description.strip()}")
-    return messages
+    return [
+        f"[{event.step_key}] {describe_step_failure(event)}"
+        for event in result.all_events
+        if event.is_step_failure and event.step_failure_data
+    ]
 
 
 def run() -> int:
@@ -54,8 +49,14 @@ def run() -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m pipelines", description=__doc__)
-    parser.add_argument("command", choices=["run"], help="run: materialise every asset")
-    parser.parse_args()
+    parser.add_argument("command", choices=["run", "ui"], help="run: materialise every asset; ui: serve the UI")
+    parser.add_argument("--host", default="127.0.0.1", help="ui: a loopback address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=3000, help="ui: the port (default 3000)")
+    arguments = parser.parse_args()
+    if arguments.command == "ui":
+        from pipelines.ui import serve
+
+        sys.exit(serve(arguments.host, arguments.port))
     sys.exit(run())
 
 

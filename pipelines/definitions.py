@@ -2,37 +2,38 @@
 
 import dagster as dg
 
+from pipelines.alerts import alert_sensors
 from pipelines.assets.charts import chart_assets
 from pipelines.assets.eurostat import eurostat_assets
 from pipelines.assets.figures import figure_sheet_assets, staged_key
 from pipelines.assets.publish import publish_asset
 from pipelines.assets.warehouse import warehouse_assets
 from pipelines.automation import raw_files_sensor, refresh_job, refresh_schedule
+from pipelines.automation_policy import automation_sensor, with_automation
+from pipelines.catalog import with_catalog
+from pipelines.jobs import analyst_jobs
 from pipelines.layout import Layout, default_layout
 from pipelines.sheets import discover_sheets
 from pipelines.sources import read_registry
 
 
 def build_definitions(layout: Layout) -> dg.Definitions:
-    """Every asset, check and job for the checkout at `layout`."""
+    """Every asset, check, job and sensor for the checkout at `layout`."""
     sheets = discover_sheets(layout.figures_dir)
     source_assets = [asset for sheet in sheets for asset in figure_sheet_assets(layout, sheet)]
     staged = {sheet.source_id: staged_key(sheet.source_id) for sheet in sheets}
     datasets = read_registry(layout).datasets
     source_assets += [asset for dataset in datasets for asset in eurostat_assets(layout, dataset)]
     staged |= {dataset.source_id: staged_key(dataset.source_id) for dataset in datasets}
-    assets = [*source_assets, warehouse_assets(layout, staged), *chart_assets(layout), publish_asset(layout)]
-    rebuild_everything = dg.define_asset_job(
-        "rebuild_everything",
-        selection=dg.AssetSelection.all(),
-        description="Read every source, validate, rebuild the warehouse and redraw every chart.",
+    assets = with_automation(
+        [*source_assets, warehouse_assets(layout, staged), *chart_assets(layout), publish_asset(layout)]
     )
     refresh_official_sources = refresh_job(assets)
     return dg.Definitions(
-        assets=assets,
-        jobs=[rebuild_everything, refresh_official_sources],
+        assets=with_catalog(assets),
+        jobs=[*analyst_jobs(), refresh_official_sources],
         schedules=[refresh_schedule(refresh_official_sources)],
-        sensors=[raw_files_sensor(layout, assets)],
+        sensors=[raw_files_sensor(layout, assets), automation_sensor(), *alert_sensors(layout)],
         executor=dg.in_process_executor,
     )
 

@@ -42,6 +42,10 @@ class Layout:
         return self.curated_dir / "rejected"
 
     @property
+    def alerts_dir(self) -> Path:
+        return self.curated_dir / "alerts"
+
+    @property
     def warehouse_path(self) -> Path:
         return self.curated_dir / "enforcement.duckdb"
 

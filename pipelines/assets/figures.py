@@ -14,6 +14,7 @@ from pipelines.provenance import Origin, read_origin, sha256_of, sidecar_path
 from pipelines.warehouse import write_staged
 
 PREVIEW_COLUMNS = ["figure_id", "jurisdiction", "period_end", "measure", "value", "unit"]
+RAW_PREVIEW_COLUMNS = ["figure_id", "jurisdiction_iso3", "period_end", "measure", "value", "unit", "publisher"]
 
 
 def raw_key(source_id: str) -> dg.AssetKey:
@@ -66,6 +67,11 @@ def figure_sheet_assets(layout: Layout, sheet: sheets.Sheet) -> list[dg.AssetsDe
             "size_bytes": sheet.path.stat().st_size,
             "dagster/row_count": len(records),
             "origin": dg.MetadataValue.json(origin.as_dict() if origin else {}),
+            "preview": dg.MetadataValue.md(
+                markdown_table(
+                    RAW_PREVIEW_COLUMNS, [[r.get(c) for c in RAW_PREVIEW_COLUMNS] for r in records[:5]], len(records)
+                )
+            ),
         }
         return dg.MaterializeResult(metadata=metadata, data_version=dg.DataVersion(checksum))
 
