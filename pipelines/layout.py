@@ -42,6 +42,14 @@ class Layout:
         return self.curated_dir / "rejected"
 
     @property
+    def rejected_log_path(self) -> Path:
+        return self.curated_dir / "rejected.duckdb"
+
+    @property
+    def validation_dir(self) -> Path:
+        return self.curated_dir / "validation"
+
+    @property
     def warehouse_path(self) -> Path:
         return self.curated_dir / "enforcement.duckdb"
 

@@ -1,6 +1,6 @@
 """The DuckDB warehouse: built whole in a new file, checked, then swapped in for the last good one."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +11,7 @@ from pipelines import vocabulary
 from pipelines.files import replaced_on_success
 from pipelines.schema import OBSERVATION_COLUMNS, SOURCE_COLUMNS
 
-ANALYST_TABLES = ("observations", "comparisons", "measures", "units", "sources")
+ANALYST_TABLES = ("observations", "comparisons", "measures", "units", "sources", "rejected_rows")
 LOCK_WAIT_SECONDS = 0
 
 
@@ -95,10 +95,16 @@ FROM observations o JOIN sources s USING (source_id)
 """
 
 
-def build_warehouse(target: Path, staged: Iterable[StagedSource]) -> dict[str, int]:
+def build_warehouse(
+    target: Path,
+    staged: Iterable[StagedSource],
+    rejected_rows: tuple[str, list],
+    guard: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> dict[str, int]:
     """Build every analyst table into a new DuckDB file and swap it in; return row counts per table.
 
-    Nothing is written to `target` unless the whole build succeeds.
+    `rejected_rows` is the SQL (and parameters) creating that table; `guard` runs the checks on the new file
+    before the swap and raises to abort it. Nothing is written to `target` unless the whole build succeeds.
     """
     staged = list(staged)
     columns = ", ".join(f'"{name}" {kind}' for name, kind in OBSERVATION_COLUMNS.items())
@@ -106,7 +112,7 @@ def build_warehouse(target: Path, staged: Iterable[StagedSource]) -> dict[str, i
     with replaced_on_success(target) as building:
         building.with_name(building.name + ".wal").unlink(missing_ok=True)
         with duckdb.connect(str(building)) as con:
-            con.execute(f"CREATE TABLE observations ({columns}, PRIMARY KEY (figure_id))")
+            con.execute(f"CREATE TABLE observations ({columns})")
             for source in staged:
                 con.execute(
                     "INSERT INTO observations SELECT * FROM read_parquet(?) ORDER BY figure_id",
@@ -123,6 +129,10 @@ def build_warehouse(target: Path, staged: Iterable[StagedSource]) -> dict[str, i
             con.execute("CREATE TABLE sources AS SELECT * FROM sources_frame ORDER BY source_id")
             con.execute(COMPARISONS_SQL)
             con.execute(CITED_VIEW_SQL)
+            con.execute(*rejected_rows)
+            if guard:
+                guard(con)
+            con.execute("ALTER TABLE observations ADD PRIMARY KEY (figure_id)")
             counts = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ANALYST_TABLES}
             con.execute("CHECKPOINT")
     return counts

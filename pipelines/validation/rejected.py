@@ -1,0 +1,77 @@
+"""Rejected rows are kept, never dropped: per source in `data/curated/rejected/<source_id>.csv` (the last run's
+refusals, which the warehouse turns into its `rejected_rows` table) and appended to the log
+`data/curated/rejected.duckdb` (table `rejected_rows`), which also records runs that were stopped and so never
+touched the warehouse."""
+
+import time
+from pathlib import Path
+
+import duckdb
+
+from pipelines.exports import write_csv
+from pipelines.layout import Layout
+from pipelines.problems import Problem
+
+REJECTED_COLUMNS = ("file", "row", "column", "value", "reason", "run_id", "source_id")
+LOG_SQL = "CREATE TABLE IF NOT EXISTS rejected_rows (" + ", ".join(f'"{c}" VARCHAR' for c in REJECTED_COLUMNS)
+LOG_SQL += ", recorded_at TIMESTAMPTZ DEFAULT current_timestamp)"
+LOCK_WAIT_SECONDS = 10
+
+
+def rejected_file(layout: Layout, source_id: str) -> Path:
+    """Where a source's rejected rows of the last run are."""
+    return layout.rejected_dir / f"{source_id}.csv"
+
+
+def record_rejected(layout: Layout, source_id: str, problems: list[Problem], run_id: str) -> Path | None:
+    """Keep the rows a source's staging refused: replace its CSV and append them to the log.
+
+    With no problems, the source's CSV is removed (the log keeps the history).
+    """
+    target = rejected_file(layout, source_id)
+    if not problems:
+        target.unlink(missing_ok=True)
+        return None
+    rows = [
+        {"file": p.file, "row": p.row, "column": p.column, "value": p.value, "reason": "expected " + p.expected,
+         "run_id": run_id, "source_id": source_id}
+        for p in problems
+    ]  # fmt: skip
+    write_csv(target, list(REJECTED_COLUMNS), rows)
+    _append_to_log(layout.rejected_log_path, rows)
+    return target
+
+
+def _append_to_log(path: Path, rows: list[dict[str, object]]) -> None:
+    """Append to the log, waiting a little if another run is appending at the same moment."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            with duckdb.connect(str(path)) as con:
+                con.execute(LOG_SQL)
+                placeholders = ", ".join("?" for _ in REJECTED_COLUMNS)
+                columns = ", ".join(f'"{c}"' for c in REJECTED_COLUMNS)
+                con.executemany(
+                    f"INSERT INTO rejected_rows ({columns}) VALUES ({placeholders})",
+                    [[None if row[c] is None else str(row[c]) for c in REJECTED_COLUMNS] for row in rows],
+                )
+            return
+        except duckdb.IOException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def rejected_table_sql(layout: Layout, run_id: str) -> tuple[str, list]:
+    """SQL creating the warehouse's `rejected_rows` from the sources' rejected CSVs (run id added if absent)."""
+    files = sorted(str(path) for path in layout.rejected_dir.glob("*.csv"))
+    columns = ", ".join(f'"{c}" VARCHAR' for c in REJECTED_COLUMNS)
+    if not files:
+        return f"CREATE TABLE rejected_rows ({columns})", []
+    selected = ", ".join(f'coalesce("{c}", ?) AS "{c}"' if c == "run_id" else f'"{c}"' for c in REJECTED_COLUMNS)
+    return (
+        f"CREATE TABLE rejected_rows AS SELECT {selected} FROM read_csv(?, all_varchar = true, union_by_name = true, "
+        "header = true) ORDER BY source_id, file, try_cast(row AS INTEGER), row",
+        [run_id, files],
+    )
