@@ -71,7 +71,7 @@ def _expectation(rule: Rule) -> Any:
             )
         case Kind.WHOLE:
             return gxe.ExpectColumnValuesToMatchRegex(
-                column=rule.column + WHOLE_SUFFIX, regex=r"^-?\d+(\.0)?$", **condition
+                column=rule.column + WHOLE_SUFFIX, regex=r"^-?\d+(?:\.0)?$", **condition
             )
         case Kind.NOT_AFTER:
             return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
@@ -96,14 +96,20 @@ def validate_frame(frame: pd.DataFrame, suite: Suite, file: str) -> list[RuleRes
     import great_expectations as gx
 
     prepared = _prepared(frame, suite)
-    expectations = [_expectation(rule) for rule in suite.rules]
+    expectations = []
+    for rule in suite.rules:
+        expectation = _expectation(rule)
+        expectation.meta = {"rule": rule.name}
+        expectations.append(expectation)
     index_columns = [c for c in (ROW_FILE, ROW_NUMBER) if c in prepared.columns]
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": prepared})
     validation = batch.validate(
         gx.ExpectationSuite(name=suite.name, expectations=expectations),
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
     )
-    return [_rule_result(rule, outcome, file) for rule, outcome in zip(suite.rules, validation.results, strict=True)]
+    # Great Expectations reports in its own order: match each result to its rule by name.
+    by_rule = {outcome.expectation_config.meta["rule"]: outcome for outcome in validation.results}
+    return [_rule_result(rule, by_rule[rule.name], file) for rule in suite.rules]
 
 
 def _rule_result(rule: Rule, outcome: Any, file: str) -> RuleResult:

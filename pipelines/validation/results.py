@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from pipelines.problems import Problem
 from pipelines.validation.rules import Rule
 
@@ -28,7 +30,7 @@ def problem(rule: Rule, file: object, row: object, value: object, expected: str 
         file=str(file),
         row=_row_number(row),
         column=rule.column,
-        value=None if value is None else _text(value),
+        value=None if _missing(value) else _text(value),
         expected=expected or rule.expected,
     )
 
@@ -57,7 +59,13 @@ def _row_number(row: object) -> int | str | None:
     return int(text) if text.isdigit() else text
 
 
+def _missing(value: object) -> bool:
+    return value is None or (not isinstance(value, str | tuple | list) and bool(pd.isna(value)))
+
+
 def _text(value: object) -> str:
-    if hasattr(value, "date") and callable(value.date) and type(value).__name__ == "Timestamp":
+    if isinstance(value, pd.Timestamp):
         return str(value.date())
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return str(value)

@@ -108,7 +108,7 @@ def sheet_cells_suite(text_columns: tuple[str, ...]) -> Suite:
                 Kind.MATCHES,
                 "value",
                 "a non-negative number written with digits only (no thousands separators, no sign)",
-                pattern=r"^\d+(\.\d+)?$",
+                pattern=r"^\d+(?:\.\d+)?$",
             ),
             *(
                 Rule(f"{column}_date", Kind.DATE_TEXT, column, "an ISO date YYYY-MM-DD" + suffix)
@@ -133,7 +133,7 @@ def observation_suite(today: date, earliest: date = EARLIEST_PERIOD) -> Suite:
     by_group = "; ".join(
         f"{group}: {_listing(m for m, g in pairs if g == group)}" for group in vocabulary.TARGET_GROUPS
     )
-    money = _listing(m for (m, g), d in vocabulary.measures().items() if d.value_kind == "money")
+    money = _listing({m for (m, _), d in vocabulary.measures().items() if d.value_kind == "money"})
     required = {
         "figure_id": "a figure id",
         "jurisdiction": "the code of the state the figure is about",
@@ -179,6 +179,7 @@ def observation_suite(today: date, earliest: date = EARLIEST_PERIOD) -> Suite:
                 f"a count unit ({_listing(count_units)}) for a count, an ISO 4217 currency code for money ({money})",
                 other="measure",
                 values=frozenset((unit, measure) for measure, unit in _measure_units()),
+                only_where=("measure", frozenset(measure for measure, _ in pairs)),
             ),
             Rule(
                 "qualifier_known",
