@@ -39,11 +39,15 @@ def write_staged(frame: pd.DataFrame, target: Path) -> None:
 
 
 def _ensure_not_locked(path: Path) -> None:
-    """Fail fast, naming the holder, when another process has the warehouse open for writing."""
+    """Fail fast, naming the holder, when another process has the warehouse open for writing.
+
+    The probe opens read-only: readers (a chart being drawn, an analyst's `duckdb -readonly`) do not stop the
+    swap, since they keep the old file until they close it; only a writer's exclusive lock does.
+    """
     if not path.exists():
         return
     try:
-        duckdb.connect(str(path)).close()
+        duckdb.connect(str(path), read_only=True).close()
     except duckdb.IOException as error:
         raise WarehouseBusyError(
             f"{path} is locked by another process, so the new warehouse was not swapped in. "
