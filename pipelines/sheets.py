@@ -152,7 +152,7 @@ def to_observations(cells: pd.DataFrame, source_id: str) -> pd.DataFrame:
             "period_end": _dates(text["period_end"]),
             "target_group": text["target_group"],
             "measure": text["measure"],
-            "value": pd.to_numeric(text["value"], errors="coerce"),
+            "value": pd.to_numeric(text["value"], errors="coerce").astype("float64"),
             "unit": text["unit"],
             "qualifier": text["qualifier"].fillna("exact"),
             "publisher": text["publisher"],

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.exports import write_csv
+from pipelines.exports import FORMULA_STARTS, write_csv
 from pipelines.layout import Layout
 from pipelines.problems import Problem
 
@@ -63,15 +63,30 @@ def _append_to_log(path: Path, rows: list[dict[str, object]]) -> None:
             time.sleep(0.1)
 
 
+def _as_in_source(name: str) -> str:
+    """A column of the CSV with the apostrophe `pipelines.exports.safe_cell` put before a formula removed."""
+    return (
+        f'CASE WHEN starts_with("{name}", chr(39)) AND list_contains(?, "{name}"[2]) '
+        f'THEN "{name}"[2:] ELSE "{name}" END AS "{name}"'
+    )
+
+
 def rejected_table_sql(layout: Layout, run_id: str) -> tuple[str, list]:
-    """SQL creating the warehouse's `rejected_rows` from the sources' rejected CSVs (run id added if absent)."""
+    """SQL creating the warehouse's `rejected_rows` from the sources' rejected CSVs (run id added if absent).
+
+    The CSVs are written for spreadsheets (text that would start a formula gets an apostrophe); the table holds
+    the values as they were in the source.
+    """
     files = sorted(str(path) for path in layout.rejected_dir.glob("*.csv"))
     columns = ", ".join(f'"{c}" VARCHAR' for c in REJECTED_COLUMNS)
     if not files:
         return f"CREATE TABLE rejected_rows ({columns})", []
-    selected = ", ".join(f'coalesce("{c}", ?) AS "{c}"' if c == "run_id" else f'"{c}"' for c in REJECTED_COLUMNS)
+    selected = ", ".join(
+        'coalesce("run_id", ?) AS "run_id"' if c == "run_id" else _as_in_source(c) for c in REJECTED_COLUMNS
+    )
+    parameters = [run_id if c == "run_id" else list(FORMULA_STARTS) for c in REJECTED_COLUMNS]
     return (
         f"CREATE TABLE rejected_rows AS SELECT {selected} FROM read_csv(?, all_varchar = true, union_by_name = true, "
         "header = true) ORDER BY source_id, file, try_cast(row AS INTEGER), row",
-        [run_id, files],
+        [*parameters, files],
     )
