@@ -230,3 +230,15 @@ def test_sql_reports_only_the_first_problems_but_counts_all(column):
         con.register("frame", frame)
         results = {r.rule.name: r for r in validate_table(con, "frame", observation_suite(TODAY))}
     assert results[f"{column}_present"].failed == 50
+
+
+def test_validation_benchmark_runs_at_a_tiny_size(capsys):
+    """Smoke test of bench/validation.py (figures are printed, not asserted)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_validation", REPO / "bench" / "validation.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.main(["--rows", "3000", "--gx-rows", "1000", "--skip-run"])
+    out = capsys.readouterr().out
+    assert "staging: observations (GX)" in out and "GX on pandas" in out and "DuckDB SQL" in out

@@ -93,6 +93,7 @@ def _prepared(frame: pd.DataFrame, suite: Suite) -> pd.DataFrame:
 
 def validate_frame(frame: pd.DataFrame, suite: Suite, file: str) -> list[RuleResult]:
     """Run every rule of `suite` on `frame` (which carries `_file` and `_row` when it has rows to name)."""
+    batch_definition = _batch_definition()  # first: it switches analytics off before GX is imported
     import great_expectations as gx
 
     prepared = _prepared(frame, suite)
@@ -102,7 +103,7 @@ def validate_frame(frame: pd.DataFrame, suite: Suite, file: str) -> list[RuleRes
         expectation.meta = {"rule": rule.name}
         expectations.append(expectation)
     index_columns = [c for c in (ROW_FILE, ROW_NUMBER) if c in prepared.columns]
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": prepared})
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": prepared})
     validation = batch.validate(
         gx.ExpectationSuite(name=suite.name, expectations=expectations),
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
