@@ -32,6 +32,7 @@ from pipelines.validation.warehouse_checks import warehouse_checks
 REPO = Path(__file__).resolve().parent.parent
 SHEET = REPO / "data/raw/figures/enforcement_figures.csv"
 
+QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 GENERATED_SQL = """
 CREATE OR REPLACE TABLE generated AS
 SELECT 'F' || i AS figure_id, 'bench' AS source_id,
@@ -91,7 +92,9 @@ def whole_run_seconds() -> float:
         shutil.copytree(REPO / "data" / "raw", Path(root) / "data" / "raw")
         job = build_definitions(Layout(Path(root))).resolve_job_def("rebuild_everything")
         with dg.DagsterInstance.ephemeral() as instance:
-            seconds, result = timed(lambda: job.execute_in_process(instance=instance, raise_on_error=False))
+            seconds, result = timed(
+                lambda: job.execute_in_process(run_config=QUIET, instance=instance, raise_on_error=False)
+            )
         assert result.success
     return seconds
 
