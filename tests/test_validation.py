@@ -15,12 +15,15 @@ from hypothesis import strategies as st
 from conftest import REPO, failure_text, materialise
 from pipelines import sheets
 from pipelines.definitions import build_definitions
+from pipelines.layout import Layout
 from pipelines.problems import BadInputError, Problem
+from pipelines.validation.automation import after_checks_pass
 from pipelines.validation.checks import ERROR, WARN, severity_for, validate_staged
 from pipelines.validation.expectations import validate_frame
 from pipelines.validation.rejected import record_rejected
 from pipelines.validation.rules import observation_suite
 from pipelines.validation.sql import validate_table
+from pipelines.validation.staging import conclude_checks, observations_check_spec
 from pipelines.validation.warehouse_checks import warehouse_checks
 
 TODAY = date(2026, 11, 27)
@@ -242,3 +245,50 @@ def test_validation_benchmark_runs_at_a_tiny_size(capsys):
     bench.main(["--rows", "3000", "--gx-rows", "1000", "--skip-run"])
     out = capsys.readouterr().out
     assert "staging: observations (GX)" in out and "GX on pandas" in out and "DuckDB SQL" in out
+
+
+def official_source_assets(layout, frame: pd.DataFrame) -> list[dg.AssetsDefinition]:
+    """A staging asset for an official source as the Eurostat adapter writes one, and an asset downstream."""
+    key = dg.AssetKey(["staging", "official_x"])
+
+    @dg.asset(key=key, check_specs=[observations_check_spec(key)])
+    def staged(context: dg.AssetExecutionContext):
+        checked = validate_staged(frame, asset_key=key, source_kind="eurostat", file="data/raw/x.json")
+        yield from conclude_checks(context, layout, "official_x", [checked.outcome], checked.rejected)
+        yield dg.MaterializeResult(metadata={"dagster/row_count": len(checked.kept)})
+
+    @dg.asset(deps=[key], automation_condition=after_checks_pass())
+    def downstream() -> None:
+        return None
+
+    return [staged, downstream]
+
+
+def test_an_official_source_with_few_bad_rows_goes_on_with_a_warning(tmp_path):
+    layout = Layout(tmp_path)
+    frame = observations(400)
+    frame.loc[10, "jurisdiction"] = "XKZ"
+    result = dg.materialize(official_source_assets(layout, frame), instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert result.asset_materializations_for_node("downstream")
+    staged = result.asset_materializations_for_node("staging__official_x")[0]
+    assert staged.metadata["dagster/row_count"].value == 399
+    with (layout.rejected_dir / "official_x.csv").open(encoding="utf-8", newline="") as handle:
+        assert [(r["row"], r["column"], r["value"]) for r in csv.DictReader(handle)] == [("12", "jurisdiction", "XKZ")]
+
+
+def test_an_official_source_with_over_one_percent_bad_rows_stops_the_run(tmp_path):
+    layout = Layout(tmp_path)
+    result = dg.materialize(
+        official_source_assets(layout, spoil(observations(400))),
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    assert not result.asset_materializations_for_node("downstream")
+    assert "sheet.csv, row 4, column 'jurisdiction': got 'XKZ', expected an ISO 3166-1 alpha-3 code" in failure_text(
+        result
+    )
+    assert len(list(layout.validation_dir.glob("*.md"))) == 1

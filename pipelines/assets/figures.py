@@ -2,7 +2,6 @@
 validation checks (blocking: a curated sheet with any bad row stops the run before the warehouse)."""
 
 import json
-from dataclasses import replace
 
 import dagster as dg
 
@@ -14,11 +13,11 @@ from pipelines.problems import BadInputError, Problem
 from pipelines.provenance import Origin, read_origin, sha256_of, sidecar_path
 from pipelines.schema import OBSERVATION_COLUMNS
 from pipelines.validation.automation import after_checks_pass
-from pipelines.validation.checks import CURATED_KIND, WARN, CheckOutcome, blocked_failure, validate_staged
+from pipelines.validation.checks import CURATED_KIND, WARN, CheckOutcome, validate_staged
 from pipelines.validation.rejected import record_rejected
-from pipelines.validation.report import write_report
 from pipelines.validation.results import RuleResult
 from pipelines.validation.rules import ORIGIN, READABLE, sheet_cells_suite, sheet_structure_suite
+from pipelines.validation.staging import conclude_checks, observations_check_spec
 from pipelines.warehouse import write_staged
 
 PREVIEW_COLUMNS = ["figure_id", "jurisdiction", "period_end", "measure", "value", "unit"]
@@ -28,10 +27,6 @@ RAW_CHECKS = {
 }
 STAGING_CHECKS = {
     "cells_readable": "Numbers are written with digits only, dates as YYYY-MM-DD, and no cell holds a formula.",
-    "observations_valid": (
-        "Every row: known jurisdiction, measure, target group and unit; periods in order, not in the future and "
-        "plausible; counts whole and non-negative; an http(s) source URL and a quote; figure ids unique."
-    ),
 }
 
 
@@ -63,19 +58,6 @@ def _specs(key: dg.AssetKey, checks: dict[str, str]) -> list[dg.AssetCheckSpec]:
 
 def _code_check(key: dg.AssetKey, name: str, rule, problems: list[Problem], **kwargs) -> CheckOutcome:
     return CheckOutcome(key, name, (RuleResult(rule, len(problems), tuple(problems)),), **kwargs)
-
-
-def _finish(context: dg.AssetExecutionContext, layout: Layout, source_id: str, outcomes, problems):
-    """Report the checks, keep the rejected rows, yield the check results; raise if a blocking check failed."""
-    report = write_report(layout, context.run_id, outcomes)
-    record_rejected(layout, source_id, problems, context.run_id)
-    outcomes = [replace(outcome, report=report) for outcome in outcomes]
-    for outcome in outcomes:
-        context.log.info(outcome.summary())
-        yield outcome.check_result()
-    if stop := blocked_failure(outcomes):
-        context.log.error(stop.description)
-        raise stop
 
 
 def figure_sheet_assets(layout: Layout, sheet: sheets.Sheet) -> list[dg.AssetsDefinition]:
@@ -129,14 +111,14 @@ def figure_sheet_assets(layout: Layout, sheet: sheets.Sheet) -> list[dg.AssetsDe
             data_version=dg.DataVersion(checksum),
         )
         problems = [p for outcome in outcomes if outcome.blocks for p in outcome.problems]
-        yield from _finish(context, layout, sheet.source_id, outcomes, problems)
+        yield from conclude_checks(context, layout, sheet.source_id, outcomes, problems)
 
     @dg.asset(
         key=key_staged,
         deps=[key_raw],
         group_name="staging",
         kinds={"pandas", "parquet"},
-        check_specs=_specs(key_staged, STAGING_CHECKS),
+        check_specs=[*_specs(key_staged, STAGING_CHECKS), observations_check_spec(key_staged)],
         automation_condition=after_checks_pass(),
         description=(
             f"`{shown_as}` parsed into the common observation schema (one row per figure, typed, with its "
@@ -165,7 +147,7 @@ def figure_sheet_assets(layout: Layout, sheet: sheets.Sheet) -> list[dg.AssetsDe
         )
         rejected = formats.problems + checked.rejected
         if formats.blocks or checked.outcome.blocks:
-            yield from _finish(context, layout, sheet.source_id, [formats, checked.outcome], rejected)
+            yield from conclude_checks(context, layout, sheet.source_id, [formats, checked.outcome], rejected)
         frame = checked.kept[list(OBSERVATION_COLUMNS)]
         parquet, provenance_file = staged_files(layout, sheet.source_id)
         write_staged(frame, parquet)
@@ -190,6 +172,6 @@ def figure_sheet_assets(layout: Layout, sheet: sheets.Sheet) -> list[dg.AssetsDe
                 ),
             }
         )
-        yield from _finish(context, layout, sheet.source_id, [formats, checked.outcome], rejected)
+        yield from conclude_checks(context, layout, sheet.source_id, [formats, checked.outcome], rejected)
 
     return [raw_sheet, staged_sheet]
