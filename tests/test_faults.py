@@ -41,10 +41,20 @@ def seed_figures(layout: Layout) -> dict[str, float]:
     return dict(rows)
 
 
-def test_cli_run_with_a_bad_row_exits_non_zero_naming_it(built_copy, tmp_path):
+def latest_checks(layout: Layout, monkeypatch, home: str) -> dict[tuple[str, str], object]:
+    """What the Dagster UI shows for each asset check: its latest execution record in the instance."""
+    monkeypatch.setenv("DAGSTER_HOME", home)
+    keys = list(build_definitions(layout).resolve_asset_graph().asset_check_keys)
+    with dg.DagsterInstance.get() as instance:
+        latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
+    return {(key.asset_key.to_user_string(), key.name): record for key, record in latest.items()}
+
+
+def test_cli_run_with_a_bad_row_exits_non_zero_naming_it(built_copy, tmp_path, monkeypatch):
     set_cell(4, "value", "-5")(built_copy)
     before = fingerprint(built_copy)
-    done = start_run(built_copy, cli_env(built_copy, tmp_path / "home"))
+    env = cli_env(built_copy, tmp_path / "home")
+    done = start_run(built_copy, env)
     out, err = done.communicate(timeout=300)
     assert done.returncode == 1, out + err
     assert "FAILED. The last good warehouse and charts are unchanged." in err
@@ -55,6 +65,16 @@ def test_cli_run_with_a_bad_row_exits_non_zero_naming_it(built_copy, tmp_path):
     assert fingerprint(built_copy) == before
     assert seed_figures(built_copy) == SEED
     assert not (built_copy.root / "gx").exists() and not (REPO / "gx").exists()
+    checks = latest_checks(built_copy, monkeypatch, env["DAGSTER_HOME"])
+    source = "figures_enforcement_figures"
+    assert checks[(f"raw/{source}", "structure")].status.value == "SUCCEEDED"
+    failed = checks[(f"staging/{source}", "cells_readable")]
+    assert failed.status.value == "FAILED"
+    metadata = failed.event.dagster_event.event_specific_data.metadata
+    assert "| value_digits | value |" in metadata["failed_expectations"].value
+    assert "row 4: '-5'" in metadata["failed_expectations"].value
+    never_ran = checks[("observations", "observations_valid")].status.value  # the warehouse step was skipped
+    assert never_ran in ("PLANNED", "SKIPPED"), never_ran
 
 
 def test_killed_while_writing_the_warehouse_then_next_run_succeeds(built_copy, tmp_path):
@@ -125,5 +145,8 @@ def test_two_runs_started_at_once_are_serialised_and_both_succeed(built_copy, tm
     (_, first_end), (second_start, _) = sorted(spans)
     assert first_end <= second_start, f"warehouse writes overlapped: {spans}"
     assert seed_figures(built_copy) == SEED
+    checks = latest_checks(built_copy, monkeypatch, env["DAGSTER_HOME"])
+    assert {asset.split("/")[0] for asset, _ in checks} == {"raw", "staging", "observations", "comparisons"}
+    assert checks[("observations", "observations_valid")].status.value == "SUCCEEDED"
     with duckdb.connect(str(built_copy.warehouse_path), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM observations").fetchone()[0] == shipped_rows()
