@@ -87,8 +87,9 @@ def figure_sheet_assets(layout: Layout, sheet: sheets.Sheet) -> list[dg.AssetsDe
             cells, read_problems = sheets.read_sheet(sheet.path, shown_as), []
         except BadInputError as error:
             cells, read_problems = None, error.problems
-        outcomes = [_code_check(key_raw, "structure", READABLE, read_problems)]
-        if cells is not None:
+        if cells is None:
+            outcomes = [_code_check(key_raw, "structure", READABLE, read_problems)]
+        else:
             from pipelines.validation.expectations import validate_frame
 
             results = validate_frame(cells, sheet_structure_suite(sheets.SHEET_COLUMNS), shown_as)

@@ -179,7 +179,6 @@ def observation_suite(today: date, earliest: date = EARLIEST_PERIOD) -> Suite:
                 f"a count unit ({_listing(count_units)}) for a count, an ISO 4217 currency code for money ({money})",
                 other="measure",
                 values=frozenset((unit, measure) for measure, unit in _measure_units()),
-                only_where=("measure", frozenset(measure for measure, _ in pairs)),
             ),
             Rule(
                 "qualifier_known",
