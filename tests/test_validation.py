@@ -244,7 +244,7 @@ def test_validation_benchmark_runs_at_a_tiny_size(capsys):
     spec = importlib.util.spec_from_file_location("bench_validation", REPO / "bench" / "validation.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    bench.main(["--rows", "3000", "--gx-rows", "1000", "--skip-run"])
+    bench.main(["--rows", "3000", "--gx-rows", "1000", "--quick"])
     out = capsys.readouterr().out
     assert "staging: observations (GX)" in out and "GX on pandas" in out and "DuckDB SQL" in out
 

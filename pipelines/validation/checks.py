@@ -52,7 +52,8 @@ class CheckOutcome:
             return f"{self.name}: all {len(self.results)} expectations met"
         failed = [r for r in self.results if not r.passed]
         consequence = "stops the run" if self.blocks else "warning, the run goes on"
-        return f"{self.name}: {len(failed)} of {len(self.results)} expectations failed ({consequence}). {self.note}"
+        note = f" {self.note}" if self.note else ""
+        return f"{self.name}: {len(failed)} of {len(self.results)} expectations failed ({consequence}).{note}"
 
     def failed_expectations_markdown(self) -> str:
         """A markdown table: each failed expectation with its column, what was expected and the offending rows."""
