@@ -200,13 +200,22 @@ def test_report_links_each_failed_expectation_to_its_rows(built_copy):
 def test_quarantined_rows_reach_the_warehouse_table(built_copy):
     problems = [Problem("data/raw/eurostat/x.json", "geo=DE time=2019", "value", "-3", "a number of zero or more")]
     record_rejected(built_copy, "eurostat_x", problems, "run-0")
+    # A source may write just the contract's columns: the run id and the source id (its file name) are added.
+    (built_copy.rejected_dir / "eurostat_y.csv").write_text(
+        "file,row,column,value,reason\ndata/raw/eurostat/y.json,geo=FR time=2020,geo,'=1,unknown geo\n",
+        encoding="utf-8",
+    )
     result = materialise(built_copy)
     assert result.success, failure_text(result)
     with duckdb.connect(str(built_copy.warehouse_path), read_only=True) as con:
-        rows = con.execute('SELECT file, "row", "column", value, reason, run_id FROM rejected_rows').fetchall()
+        rows = con.execute(
+            'SELECT file, "row", "column", value, reason, run_id, source_id FROM rejected_rows'
+        ).fetchall()
     assert rows == [
-        ("data/raw/eurostat/x.json", "geo=DE time=2019", "value", "-3", "expected a number of zero or more", "run-0")
-    ]
+        ("data/raw/eurostat/x.json", "geo=DE time=2019", "value", "-3", "expected a number of zero or more", "run-0",
+         "eurostat_x"),
+        ("data/raw/eurostat/y.json", "geo=FR time=2020", "geo", "=1", "unknown geo", result.run_id, "eurostat_y"),
+    ]  # fmt: skip
 
 
 def test_a_subnational_figure_compared_with_a_national_one_is_flagged():

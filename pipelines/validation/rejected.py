@@ -3,6 +3,7 @@ refusals, which the warehouse turns into its `rejected_rows` table) and appended
 `data/curated/rejected.duckdb` (table `rejected_rows`), which also records runs that were stopped and so never
 touched the warehouse."""
 
+import csv
 import time
 from pathlib import Path
 
@@ -67,26 +68,47 @@ def _as_in_source(name: str) -> str:
     """A column of the CSV with the apostrophe `pipelines.exports.safe_cell` put before a formula removed."""
     return (
         f'CASE WHEN starts_with("{name}", chr(39)) AND list_contains(?, "{name}"[2]) '
-        f'THEN "{name}"[2:] ELSE "{name}" END AS "{name}"'
+        f'THEN "{name}"[2:] ELSE "{name}" END'
     )
+
+
+def _select_one_file(path: Path, run_id: str) -> tuple[str, list]:
+    """The rows of one rejected CSV in the table's columns, whatever subset of them the file has."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        present = set(next(csv.reader(handle), []))
+    expressions, parameters = [], []
+    for name in REJECTED_COLUMNS:
+        if name == "run_id":  # written by an earlier step, or this build's run
+            expressions.append('coalesce("run_id", ?)' if name in present else "?")
+            parameters.append(run_id)
+        elif name in present:
+            expressions.append(_as_in_source(name))
+            parameters.append(list(FORMULA_STARTS))
+        elif name == "source_id":
+            expressions.append("?")
+            parameters.append(path.stem)
+        else:
+            expressions.append("NULL")
+    columns = ", ".join(
+        f'{expression} AS "{name}"' for expression, name in zip(expressions, REJECTED_COLUMNS, strict=True)
+    )
+    return f"SELECT {columns} FROM read_csv(?, all_varchar = true, header = true)", [*parameters, str(path)]
 
 
 def rejected_table_sql(layout: Layout, run_id: str) -> tuple[str, list]:
-    """SQL creating the warehouse's `rejected_rows` from the sources' rejected CSVs (run id added if absent).
+    """SQL creating the warehouse's `rejected_rows` from every source's rejected CSV.
 
-    The CSVs are written for spreadsheets (text that would start a formula gets an apostrophe); the table holds
-    the values as they were in the source.
+    A CSV needs only `file,row,column,value,reason`: the run id is this build's and the source id the file's
+    name when they are missing. The CSVs are written for spreadsheets (text that would start a formula gets an
+    apostrophe); the table holds the values as they were in the source.
     """
-    files = sorted(str(path) for path in layout.rejected_dir.glob("*.csv"))
     columns = ", ".join(f'"{c}" VARCHAR' for c in REJECTED_COLUMNS)
-    if not files:
+    selects = [_select_one_file(path, run_id) for path in sorted(layout.rejected_dir.glob("*.csv"))]
+    if not selects:
         return f"CREATE TABLE rejected_rows ({columns})", []
-    selected = ", ".join(
-        'coalesce("run_id", ?) AS "run_id"' if c == "run_id" else _as_in_source(c) for c in REJECTED_COLUMNS
-    )
-    parameters = [run_id if c == "run_id" else list(FORMULA_STARTS) for c in REJECTED_COLUMNS]
+    union = " UNION ALL ".join(sql for sql, _ in selects)
     return (
-        f"CREATE TABLE rejected_rows AS SELECT {selected} FROM read_csv(?, all_varchar = true, union_by_name = true, "
-        "header = true) ORDER BY source_id, file, try_cast(row AS INTEGER), row",
-        [*parameters, files],
+        f"CREATE TABLE rejected_rows AS SELECT * FROM ({union}) "
+        "ORDER BY source_id, file, try_cast(row AS INTEGER), row",
+        [parameter for _, parameters in selects for parameter in parameters],
     )

@@ -45,7 +45,11 @@ def conclude_checks(
     rejected: list[Problem],
 ) -> Iterator[dg.AssetCheckResult]:
     """Add the outcomes to the run's report, keep the rejected rows, yield the check results, and raise a
-    failure naming every problem if a blocking check failed (so nothing downstream runs)."""
+    failure naming every problem if a blocking check failed (so nothing downstream runs).
+
+    `rejected` replaces `data/curated/rejected/<source_id>.csv`: pass every row the step refused, including
+    rows refused before validation (as `Problem`s), or they would no longer be listed there.
+    """
     report = write_report(layout, context.run_id, outcomes)
     record_rejected(layout, source_id, rejected, context.run_id)
     outcomes = [replace(outcome, report=report) for outcome in outcomes]
