@@ -142,13 +142,15 @@ def validate_staged(
     """
     from pipelines.validation.expectations import validate_frame
 
+    if ROW_NUMBER not in frame:
+        raise ValueError(f"validate_staged needs a {ROW_NUMBER!r} column: each row's line or cell in the source")
     suite = suite or observation_suite(today or date.today(), earliest)
     results = validate_frame(frame, suite, file)
     if columns_as_in_source:
         results = [_renamed(result, columns_as_in_source) for result in results]
     rejected = [problem for result in results for problem in result.problems]
     failing_rows = {str(problem.row) for problem in rejected}
-    kept = frame[~frame[ROW_NUMBER].astype(str).isin(failing_rows)] if ROW_NUMBER in frame else frame
+    kept = frame[~frame[ROW_NUMBER].astype(str).isin(failing_rows)]
     severity = severity_for(source_kind, len(frame), len(failing_rows))
     note = f"{len(failing_rows)} of {len(frame)} rows fail" + (
         "" if source_kind == CURATED_KIND else f" (quarantined; more than {QUARANTINE_LIMIT:.0%} stops the run)"
