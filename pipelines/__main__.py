@@ -2,13 +2,16 @@
 `python -m pipelines ui` serves the Dagster UI and daemon on 127.0.0.1 (what `make ui` runs)."""
 
 import argparse
+import contextlib
+import fcntl
 import sys
+from collections.abc import Iterator
 
 import dagster as dg
 import duckdb
 
 from pipelines.alerts import describe_step_failure
-from pipelines.layout import default_layout
+from pipelines.layout import Layout, default_layout
 
 JOB = "rebuild_everything"
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -22,14 +25,34 @@ def _failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
     ]
 
 
+@contextlib.contextmanager
+def one_run_at_a_time(layout: Layout) -> Iterator[None]:
+    """Hold the project's run lock, waiting (and saying so) while another `python -m pipelines run` holds it.
+
+    Runs launched from the UI queue one at a time (config/dagster.yaml); runs started here bypass that queue,
+    and Dagster's pool slots, claimed from two processes at once, can leave a step waiting forever (measured
+    with SQLite storage), so command-line runs of one project take turns on this lock instead.
+    """
+    lock = layout.curated_dir / ".run.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("Another run of this project is in progress: waiting for it to finish.", file=sys.stderr)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def run() -> int:
     """Materialise everything; print where the warehouse and charts are, or exactly what failed."""
     from pipelines.definitions import defs
 
     layout = default_layout()
-    result = defs.resolve_job_def(JOB).execute_in_process(
-        run_config=QUIET_LOGS, instance=dg.DagsterInstance.get(), raise_on_error=False
-    )
+    with one_run_at_a_time(layout):
+        result = defs.resolve_job_def(JOB).execute_in_process(
+            run_config=QUIET_LOGS, instance=dg.DagsterInstance.get(), raise_on_error=False
+        )
     if not result.success:
         print(f"Run {result.run_id} FAILED. The last good warehouse and charts are unchanged.", file=sys.stderr)
         for message in _failure_messages(result):

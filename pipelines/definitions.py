@@ -8,8 +8,7 @@ from pipelines.assets.eurostat import eurostat_assets
 from pipelines.assets.figures import figure_sheet_assets, staged_key
 from pipelines.assets.publish import publish_asset
 from pipelines.assets.warehouse import warehouse_assets
-from pipelines.automation import raw_files_sensor, refresh_job, refresh_schedule
-from pipelines.automation_policy import automation_sensor, with_automation
+from pipelines.automation import automation_sensor, raw_files_sensor, refresh_job, refresh_schedule, with_automation
 from pipelines.catalog import with_catalog
 from pipelines.jobs import analyst_jobs
 from pipelines.layout import Layout, default_layout

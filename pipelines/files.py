@@ -6,11 +6,33 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_abandoned(target: Path) -> None:
+    """Remove temporary files left beside `target` by processes that were killed while writing."""
+    for leftover in target.parent.glob(f".{target.name}.*.partial*"):
+        pid = leftover.name[len(target.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def replaced_on_success(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `target`; move it over `target` only if the block succeeds."""
+    """Yield a temporary path beside `target`; move it over `target` only if the block succeeds.
+
+    The temporary name carries the process id, so two runs writing the same output never share it.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.partial")
+    _remove_abandoned(target)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
     temporary.unlink(missing_ok=True)
     try:
         yield temporary

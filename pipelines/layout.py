@@ -46,6 +46,14 @@ class Layout:
         return self.curated_dir / "alerts"
 
     @property
+    def rejected_log_path(self) -> Path:
+        return self.curated_dir / "rejected.duckdb"
+
+    @property
+    def validation_dir(self) -> Path:
+        return self.curated_dir / "validation"
+
+    @property
     def warehouse_path(self) -> Path:
         return self.curated_dir / "enforcement.duckdb"
 

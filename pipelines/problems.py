@@ -9,11 +9,12 @@ SHOWN_IN_MESSAGE = 20
 class Problem:
     """One thing wrong with one cell, row or file.
 
-    `row` is the line number an analyst sees in a spreadsheet (the header is row 1); None for a whole file.
+    `row` is the line number an analyst sees in a spreadsheet (the header is row 1), or a cell locator for a
+    source that is not a sheet; None for a whole file.
     """
 
     file: str
-    row: int | None
+    row: int | str | None
     column: str | None
     value: str | None
     expected: str

@@ -1,30 +1,33 @@
-"""Curated figure sheets: discover them, read them strictly, and turn their rows into observations.
+"""Curated figure sheets: discover them, read their cells, and type their rows into observations.
 
 A sheet is any CSV in `data/raw/figures/` with the reference header. Every row cites its own document
 (publisher, title, URL, quote); the sheet as a whole may carry an origin sidecar (`<name>.meta.yml`).
+This module only reads structure and types cells; what a good row is lives in `pipelines/validation/rules.py`.
 """
 
 import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from pipelines import vocabulary
 from pipelines.problems import BadInputError, Problem
 from pipelines.schema import OBSERVATION_COLUMNS
+from pipelines.validation.results import ROW_FILE, ROW_NUMBER
+from pipelines.validation.rules import ISO_DATE_FORMAT
 
 SHEET_COLUMNS = (
     "figure_id", "jurisdiction_iso3", "subnational_area", "period_start", "period_end", "target_group",
     "measure", "value", "unit", "qualifier", "publisher", "source_title", "source_url", "published_date",
     "quote", "language", "notes",
 )  # fmt: skip
+TEXT_COLUMNS = ("figure_id", "subnational_area", "publisher", "source_title", "quote", "language", "notes")
+# Observation columns named differently in a sheet: problems are reported under the sheet's names.
+SHEET_NAME_OF = {"jurisdiction": "jurisdiction_iso3", "subdivision": "subnational_area"}
 MAX_SHEET_BYTES = 20 * 1024 * 1024
-NUMBER = re.compile(r"\d+(\.\d+)?")
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -65,162 +68,103 @@ def discover_sheets(figures_dir: Path) -> list[Sheet]:
     return sheets
 
 
-def read_sheet(path: Path, shown_as: str) -> list[dict[str, str]]:
-    """Read a sheet's records as strings, refusing anything that is not a UTF-8 CSV with the reference header."""
-    if path.is_symlink() or not path.is_file():
-        raise BadInputError([Problem(shown_as, None, None, None, "a regular file (not a link or folder)")])
-    size = path.stat().st_size
-    if size > MAX_SHEET_BYTES:
-        raise BadInputError([Problem(shown_as, None, None, f"{size} bytes", f"at most {MAX_SHEET_BYTES} bytes")])
-    raw = path.read_bytes()
+def _refuse(shown_as: str, row: int | None, value: str | None, expected: str) -> BadInputError:
+    return BadInputError([Problem(shown_as, row, None, value, expected)])
+
+
+def _text(raw: bytes, shown_as: str) -> str:
+    """The sheet as text: UTF-8, with or without a byte order mark (spreadsheet programs add one)."""
+    if raw.startswith(UTF16_MARKS):
+        raise _refuse(shown_as, None, "UTF-16 text", "UTF-8 text: save the sheet as 'CSV UTF-8'")
     if b"\x00" in raw:
-        raise BadInputError([Problem(shown_as, None, None, None, "a text CSV file (it holds NUL bytes)")])
+        raise _refuse(shown_as, None, None, "a text CSV file (it holds NUL bytes: a binary file renamed .csv?)")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise BadInputError(
-            [Problem(shown_as, line, None, repr(raw[error.start : error.start + 4]), "UTF-8 text")]
+        raise _refuse(
+            shown_as,
+            line,
+            repr(raw[error.start : error.start + 4]),
+            "UTF-8 text: save the sheet as 'CSV UTF-8' (this looks like another encoding, e.g. Latin-1)",
         ) from error
-    records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
-    if not records:
-        raise BadInputError([Problem(shown_as, None, None, None, "a header row: " + ",".join(SHEET_COLUMNS))])
+
+
+def read_sheet(path: Path, shown_as: str) -> pd.DataFrame:
+    """A sheet's cells as text (empty cells missing), with `_file` and `_row` (the spreadsheet line number).
+
+    Refuses, naming the file and line, what cannot be read as a table: not a regular file, too big, not UTF-8,
+    broken CSV quoting, rows with more or fewer cells than the header. Which columns and values are right is
+    for the validation suites.
+    """
+    if path.is_symlink() or not path.is_file():
+        raise _refuse(shown_as, None, None, "a regular file (not a link or folder)")
+    size = path.stat().st_size
+    if size > MAX_SHEET_BYTES:
+        raise _refuse(shown_as, None, f"{size} bytes", f"at most {MAX_SHEET_BYTES} bytes")
+    reader = csv.reader(io.StringIO(_text(path.read_bytes(), shown_as), newline=""), strict=True)
+    try:
+        records = list(reader)
+    except csv.Error as error:
+        raise _refuse(
+            shown_as, reader.line_num, None, f"well-formed CSV (quotes closed and doubled): {error}"
+        ) from error
+    if not records or not any(cell.strip() for cell in records[0]):
+        raise _refuse(shown_as, 1, None, "a header row: " + ",".join(SHEET_COLUMNS))
     header = [name.strip() for name in records[0]]
+    if len(header) == 1 and (separator := next((s for s in ";\t|" if s in header[0]), None)):
+        raise _refuse(shown_as, 1, header[0][:80], f"columns separated by commas, not {separator!r}")
     problems = [
-        Problem(shown_as, 1, name, None, "this column in the header") for name in SHEET_COLUMNS if name not in header
+        Problem(shown_as, 1, name, name, "each column name once") for name in set(header) if header.count(name) > 1
     ]
-    problems += [
-        Problem(shown_as, 1, name, name, f"only the columns {', '.join(SHEET_COLUMNS)}")
-        for name in header
-        if name not in SHEET_COLUMNS
-    ]
-    if problems:
-        raise BadInputError(problems)
     rows = []
     for number, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):
             continue
         if len(record) != len(header):
             problems.append(
-                Problem(
-                    shown_as,
-                    number,
-                    None,
-                    f"{len(record)} cells",
-                    f"{len(header)} cells, one per header column",
-                )
+                Problem(shown_as, number, None, f"{len(record)} cells", f"{len(header)} cells, one per header column")
             )
             continue
-        rows.append({"_row": str(number), **dict(zip(header, record, strict=True))})
+        rows.append([*(cell.strip() or None for cell in record), shown_as, str(number)])
     if problems:
         raise BadInputError(problems)
-    return rows
+    return pd.DataFrame(rows, columns=[*header, ROW_FILE, ROW_NUMBER], dtype=object)
 
 
-def _date(text: str) -> date | None:
-    if not ISO_DATE.fullmatch(text):
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
+def _dates(cells: pd.Series) -> pd.Series:
+    return pd.to_datetime(cells, format=ISO_DATE_FORMAT, errors="coerce")
 
 
-def _check_row(row: dict[str, str], shown_as: str) -> tuple[dict[str, object], list[Problem]]:
-    """Type one record and list what is wrong with it."""
-    number = int(row["_row"])
-    cell = {name: row[name].strip() for name in SHEET_COLUMNS}
-    problems: list[Problem] = []
+def to_observations(cells: pd.DataFrame, source_id: str) -> pd.DataFrame:
+    """Type a sheet's cells into the observation schema (keeping `_file` and `_row`).
 
-    def problem(column: str, expected: str) -> None:
-        problems.append(Problem(shown_as, number, column, cell[column], expected))
-
-    if not cell["figure_id"]:
-        problem("figure_id", "a non-empty id")
-    if vocabulary.jurisdiction_name(cell["jurisdiction_iso3"]) is None:
-        problem("jurisdiction_iso3", "an ISO 3166-1 alpha-3 code or one of " + ", ".join(vocabulary.aggregates()))
-    start = _date(cell["period_start"]) if cell["period_start"] else None
-    end = _date(cell["period_end"])
-    if cell["period_start"] and start is None:
-        problem("period_start", "an ISO date YYYY-MM-DD, or empty when the start is not stated")
-    if end is None:
-        problem("period_end", "an ISO date YYYY-MM-DD")
-    if start and end and start > end:
-        problem("period_start", f"a date on or before period_end {end}")
-    measure = vocabulary.measures().get((cell["measure"], cell["target_group"]))
-    if cell["target_group"] not in vocabulary.TARGET_GROUPS:
-        problem("target_group", "one of " + ", ".join(vocabulary.TARGET_GROUPS))
-    elif measure is None:
-        known = sorted(m for m, group in vocabulary.measures() if group == cell["target_group"])
-        problem("measure", f"a measure for {cell['target_group']} in the vocabulary: {', '.join(known)}")
-    if not NUMBER.fullmatch(cell["value"]):
-        problem("value", "a non-negative number written with digits only (no thousands separators)")
-    counts = vocabulary.unit_counts(cell["unit"])
-    if measure and measure.value_kind == "money" and counts != "money":
-        problem("unit", "an ISO 4217 currency code for a money measure")
-    elif measure and measure.value_kind == "count" and counts not in vocabulary.count_units().values():
-        problem("unit", "a count unit: " + ", ".join(vocabulary.count_units()))
-    elif counts != "money" and NUMBER.fullmatch(cell["value"]) and "." in cell["value"]:
-        problem("value", "a whole number for a count")
-    qualifier = cell["qualifier"] or "exact"
-    if qualifier not in vocabulary.QUALIFIERS:
-        problem("qualifier", "empty or one of " + ", ".join(vocabulary.QUALIFIERS))
-    if not re.match(r"https?://[^\s/]+", cell["source_url"], re.IGNORECASE):
-        problem("source_url", "an http:// or https:// address of the document read")
-    if not cell["quote"]:
-        problem("quote", "the exact passage the number was read from")
-    published = _date(cell["published_date"]) if cell["published_date"] else None
-    if cell["published_date"] and published is None:
-        problem("published_date", "an ISO date YYYY-MM-DD, or empty")
-    observation = {
-        "figure_id": cell["figure_id"],
-        "jurisdiction": cell["jurisdiction_iso3"],
-        "subdivision": cell["subnational_area"] or None,
-        "period_start": start,
-        "period_end": end,
-        "target_group": cell["target_group"],
-        "measure": cell["measure"],
-        "value": float(cell["value"]) if NUMBER.fullmatch(cell["value"]) else None,
-        "unit": cell["unit"],
-        "qualifier": qualifier,
-        "publisher": cell["publisher"] or None,
-        "source_title": cell["source_title"] or None,
-        "source_url": cell["source_url"],
-        "published_date": published,
-        "quote": cell["quote"],
-        "language": cell["language"] or None,
-        "notes": cell["notes"] or None,
-        "locator": f"{shown_as} row {number}",
-        "flags": None,
-    }
-    return observation, problems
-
-
-def parse_sheet(sheet: Sheet, shown_as: str) -> tuple[pd.DataFrame, list[Problem], list[dict[str, str]]]:
-    """Turn a sheet into observations.
-
-    Returns the good observations, the problems found, and the raw records of the rejected rows.
+    Meant for rows the `sheet_cells` suite passed; anything else becomes missing, never an exception.
     """
-    observations, problems, rejected = [], [], []
-    first_seen: dict[str, int] = {}
-    for row in read_sheet(sheet.path, shown_as):
-        observation, row_problems = _check_row(row, shown_as)
-        figure_id = observation["figure_id"]
-        if figure_id and figure_id in first_seen:
-            row_problems.append(
-                Problem(
-                    shown_as,
-                    int(row["_row"]),
-                    "figure_id",
-                    figure_id,
-                    f"an id not already used on row {first_seen[figure_id]}",
-                )
-            )
-        first_seen.setdefault(str(figure_id), int(row["_row"]))
-        if row_problems:
-            problems += row_problems
-            rejected.append(row)
-        else:
-            observations.append({**observation, "source_id": sheet.source_id})
-    frame = pd.DataFrame(observations, columns=list(OBSERVATION_COLUMNS))
-    return frame, problems, rejected
+    text = cells.astype(object).where(cells.notna(), None)
+    frame = pd.DataFrame(
+        {
+            "figure_id": text["figure_id"],
+            "source_id": source_id,
+            "jurisdiction": text["jurisdiction_iso3"],
+            "subdivision": text["subnational_area"],
+            "period_start": _dates(text["period_start"]),
+            "period_end": _dates(text["period_end"]),
+            "target_group": text["target_group"],
+            "measure": text["measure"],
+            "value": pd.to_numeric(text["value"], errors="coerce").astype("float64"),
+            "unit": text["unit"],
+            "qualifier": text["qualifier"].fillna("exact"),
+            "publisher": text["publisher"],
+            "source_title": text["source_title"],
+            "source_url": text["source_url"],
+            "published_date": _dates(text["published_date"]),
+            "quote": text["quote"],
+            "language": text["language"],
+            "notes": text["notes"],
+            "locator": text[ROW_FILE] + " row " + text[ROW_NUMBER],
+            "flags": None,
+        },
+        index=cells.index,
+    )
+    return frame[list(OBSERVATION_COLUMNS)].assign(**{ROW_FILE: text[ROW_FILE], ROW_NUMBER: text[ROW_NUMBER]})

@@ -1,6 +1,6 @@
 """The DuckDB warehouse: built whole in a new file, checked, then swapped in for the last good one."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,8 +12,7 @@ from pipelines.eurostat.detail import load_detail
 from pipelines.files import replaced_on_success
 from pipelines.schema import OBSERVATION_COLUMNS, SOURCE_COLUMNS
 
-ANALYST_TABLES = ("observations", "comparisons", "measures", "units", "sources", "eurostat_detail")
-LOCK_WAIT_SECONDS = 0
+ANALYST_TABLES = ("observations", "comparisons", "measures", "units", "sources", "eurostat_detail", "rejected_rows")
 
 
 class WarehouseBusyError(RuntimeError):
@@ -40,11 +39,15 @@ def write_staged(frame: pd.DataFrame, target: Path) -> None:
 
 
 def _ensure_not_locked(path: Path) -> None:
-    """Fail fast, naming the holder, when another process has the warehouse open for writing."""
+    """Fail fast, naming the holder, when another process has the warehouse open for writing.
+
+    The probe opens read-only: readers (a chart being drawn, an analyst's `duckdb -readonly`) do not stop the
+    swap, since they keep the old file until they close it; only a writer's exclusive lock does.
+    """
     if not path.exists():
         return
     try:
-        duckdb.connect(str(path)).close()
+        duckdb.connect(str(path), read_only=True).close()
     except duckdb.IOException as error:
         raise WarehouseBusyError(
             f"{path} is locked by another process, so the new warehouse was not swapped in. "
@@ -96,10 +99,16 @@ FROM observations o JOIN sources s USING (source_id)
 """
 
 
-def build_warehouse(target: Path, staged: Iterable[StagedSource]) -> dict[str, int]:
+def build_warehouse(
+    target: Path,
+    staged: Iterable[StagedSource],
+    rejected_rows: tuple[str, list],
+    guard: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> dict[str, int]:
     """Build every analyst table into a new DuckDB file and swap it in; return row counts per table.
 
-    Nothing is written to `target` unless the whole build succeeds.
+    `rejected_rows` is the SQL (and parameters) creating that table; `guard` runs the checks on the new file
+    before the swap and raises to abort it. Nothing is written to `target` unless the whole build succeeds.
     """
     staged = list(staged)
     columns = ", ".join(f'"{name}" {kind}' for name, kind in OBSERVATION_COLUMNS.items())
@@ -107,7 +116,7 @@ def build_warehouse(target: Path, staged: Iterable[StagedSource]) -> dict[str, i
     with replaced_on_success(target) as building:
         building.with_name(building.name + ".wal").unlink(missing_ok=True)
         with duckdb.connect(str(building)) as con:
-            con.execute(f"CREATE TABLE observations ({columns}, PRIMARY KEY (figure_id))")
+            con.execute(f"CREATE TABLE observations ({columns})")
             for source in staged:
                 con.execute(
                     "INSERT INTO observations SELECT * FROM read_parquet(?) ORDER BY figure_id",
@@ -125,6 +134,10 @@ def build_warehouse(target: Path, staged: Iterable[StagedSource]) -> dict[str, i
             con.execute("CREATE TABLE sources AS SELECT * FROM sources_frame ORDER BY source_id")
             con.execute(COMPARISONS_SQL)
             con.execute(CITED_VIEW_SQL)
+            con.execute(*rejected_rows)
+            if guard:
+                guard(con)
+            con.execute("ALTER TABLE observations ADD PRIMARY KEY (figure_id)")
             counts = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ANALYST_TABLES}
             con.execute("CHECKPOINT")
     return counts

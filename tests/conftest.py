@@ -40,12 +40,18 @@ def failure_text(result: dg.ExecuteInProcessResult) -> str:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Layout:
-    """The shipped data materialised once: warehouse and charts. Do not modify it; copy it."""
+def built_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Layout, dg.ExecuteInProcessResult]:
+    """The shipped data materialised once, with the run's result (events, check evaluations)."""
     layout = copy_sources(tmp_path_factory.mktemp("built"))
     result = materialise(layout)
     assert result.success, failure_text(result)
-    return layout
+    return layout, result
+
+
+@pytest.fixture(scope="session")
+def built(built_run: tuple[Layout, dg.ExecuteInProcessResult]) -> Layout:
+    """The shipped data materialised once: warehouse and charts. Do not modify it; copy it."""
+    return built_run[0]
 
 
 @pytest.fixture

@@ -121,24 +121,27 @@ def test_a_failed_run_is_recorded_logged_mailed_and_posted(tmp_path, configured)
         sensor_named(layout, "alert_on_run_failure")(context.for_run_failure())
         run_log = [entry.message for entry in instance.all_logs(result.run_id) if "ALERT" in (entry.message or "")]
 
-    [record] = alert_files(layout)
-    assert record["kind"] == "run_failure" and record["job"] == "rebuild_everything"
+    records = {record["kind"]: record for record in alert_files(layout)}
+    assert sorted(records) == ["check_failure", "run_failure"]  # the run, and the blocking check that stopped it
+    record = records["run_failure"]
+    assert record["job"] == "rebuild_everything"
     assert "row 2" in record["message"] and "136 000" in record["message"]
     assert record["link"] == f"http://127.0.0.1:3999/runs/{result.run_id}"
     assert record["delivery"] == {"email": "sent", "webhook": "sent"}
-    assert run_log == ["ALERT run failed: rebuild_everything: recorded in data/curated/alerts/" + _name(layout)]
+    check = records["check_failure"]
+    assert check["asset"] == "staging/figures_enforcement_figures" and "136 000" in check["message"]
+    assert [line.split(": recorded in")[0] for line in run_log] == [
+        "ALERT run failed: rebuild_everything",
+        "ALERT check failed (ERROR): staging/figures_enforcement_figures / cells_readable",
+    ]
 
-    [(recipients, mail)] = inbox.messages
+    mails = {mail["Subject"]: (recipients, mail) for recipients, mail in inbox.messages}
+    recipients, mail = mails["[enforcement pipeline] run failed: rebuild_everything"]
+    assert len(mails) == 2
     assert recipients == ["analyst@example.org", "editor@example.org"]
-    assert mail["Subject"] == "[enforcement pipeline] run failed: rebuild_everything"
     assert "136 000" in mail.get_payload() and result.run_id in mail.get_payload()
-    [hook] = posted
-    assert hook["run_id"] == result.run_id and hook["text"].startswith("run failed: rebuild_everything")
-
-
-def _name(layout: Layout) -> str:
-    [path] = layout.alerts_dir.glob("*.json")
-    return path.name
+    hook = next(hook for hook in posted if hook["text"].startswith("run failed"))
+    assert hook["run_id"] == result.run_id and len(posted) == 2
 
 
 @dg.asset
@@ -166,6 +169,7 @@ def test_a_failed_check_in_a_successful_run_is_alerted(tmp_path, configured):
         sensor_named(layout, "alert_on_check_failure")(context)
         run_log = [entry.message for entry in instance.all_logs(result.run_id) if "ALERT" in (entry.message or "")]
 
+    print(alert_files(layout))
     [record] = alert_files(layout)
     assert record["kind"] == "check_failure"
     assert (record["asset"], record["check"], record["severity"]) == ("tally", "tally_is_even", "ERROR")
@@ -185,6 +189,7 @@ def test_an_unreachable_webhook_still_leaves_the_alert_on_disk(tmp_path, monkeyp
         result = dg.materialize([tally, tally_is_even], instance=instance)
         context = ended_run_context(instance, result.run_id, DagsterEventType.RUN_SUCCESS, "alert_on_check_failure")
         sensor_named(layout, "alert_on_check_failure")(context)
+    print(alert_files(layout))
     [record] = alert_files(layout)
     assert record["check"] == "tally_is_even"
     assert record["delivery"]["webhook"].startswith("failed: URLError")
@@ -198,6 +203,7 @@ def test_nothing_is_sent_unless_configured(tmp_path, monkeypatch):
         result = dg.materialize([tally, tally_is_even], instance=instance)
         context = ended_run_context(instance, result.run_id, DagsterEventType.RUN_SUCCESS, "alert_on_check_failure")
         sensor_named(layout, "alert_on_check_failure")(context)
+    print(alert_files(layout))
     [record] = alert_files(layout)
     assert record["delivery"] == {}
 

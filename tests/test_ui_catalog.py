@@ -7,8 +7,7 @@ import dagster as dg
 import pytest
 
 from conftest import REPO
-from pipelines.automation import refresh_job
-from pipelines.automation_policy import AUTOMATED_GROUPS, OFFICIAL_WARN_AFTER, with_automation
+from pipelines.automation import AUTOMATED_GROUPS, OFFICIAL_WARN_AFTER, refresh_job, with_automation
 from pipelines.definitions import build_definitions
 from pipelines.layout import Layout
 from pipelines.schema import OBSERVATION_COLUMNS

@@ -1,6 +1,7 @@
 """The warehouse assets: every staged source unioned into `data/curated/enforcement.duckdb`."""
 
 import json
+from dataclasses import replace
 
 import dagster as dg
 import duckdb
@@ -8,6 +9,10 @@ import duckdb
 from pipelines.assets.figures import staged_files
 from pipelines.assets.metadata import markdown_table
 from pipelines.layout import Layout
+from pipelines.validation.checks import CheckOutcome, blocked_failure
+from pipelines.validation.rejected import rejected_table_sql
+from pipelines.validation.report import write_report
+from pipelines.validation.warehouse_checks import CHECKS, warehouse_checks
 from pipelines.warehouse import StagedSource, WarehouseBusyError, build_warehouse
 
 TABLE_DESCRIPTIONS = {
@@ -31,7 +36,15 @@ TABLE_DESCRIPTIONS = {
         "Every usable cell of every Eurostat dataset at full detail (one column per dimension, e.g. citizen, "
         "age, sex), with jurisdiction, period, value and Eurostat's flags; observations holds the totals."
     ),
+    "rejected_rows": (
+        "Rows the sources' staging refused and quarantined (file, row, column, value, reason, run id). Runs that "
+        "were stopped also log theirs in data/curated/rejected.duckdb."
+    ),
 }
+
+
+class WarehouseRejected(Exception):
+    """A blocking warehouse check failed: the new warehouse is not swapped in."""
 
 
 def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.AssetsDefinition:
@@ -43,13 +56,18 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
             kinds={"duckdb"},
             description=description,
             deps=list(staged_keys.values())
-            if table in ("observations", "sources", "eurostat_detail")
+            if table in ("observations", "sources", "eurostat_detail", "rejected_rows")
             else ["observations"],
         )
         for table, description in TABLE_DESCRIPTIONS.items()
     ]
+    check_specs = [
+        dg.AssetCheckSpec(name, asset=table, description=text, blocking=name == "observations_valid")
+        for table, checks in CHECKS.items()
+        for name, text in checks.items()
+    ]
 
-    @dg.multi_asset(name="warehouse", specs=specs, pool="duckdb_warehouse")
+    @dg.multi_asset(name="warehouse", specs=specs, check_specs=check_specs, pool="duckdb_warehouse")
     def warehouse(context: dg.AssetExecutionContext):
         staged = []
         for source_id in staged_keys:
@@ -57,14 +75,31 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
             if not parquet.exists():
                 raise dg.Failure(f"{source_id} has not been staged yet: materialise staging/{source_id} first")
             staged.append(StagedSource(source_id, parquet, json.loads(provenance.read_text(encoding="utf-8"))))
+        outcomes: list[CheckOutcome] = []
+
+        def guard(con: duckdb.DuckDBPyConnection) -> None:
+            outcomes.extend(warehouse_checks(con))
+            report = write_report(layout, context.run_id, outcomes)
+            outcomes[:] = [replace(outcome, report=report) for outcome in outcomes]
+            if any(outcome.blocks for outcome in outcomes):
+                raise WarehouseRejected
+
         try:
-            counts = build_warehouse(layout.warehouse_path, staged)
+            counts = build_warehouse(
+                layout.warehouse_path, staged, rejected_table_sql(layout, context.run_id), guard=guard
+            )
         except WarehouseBusyError as error:
             raise dg.Failure(str(error)) from error
+        except WarehouseRejected:
+            yield from (outcome.check_result() for outcome in outcomes)
+            raise blocked_failure(outcomes) from None
         context.log.info(f"warehouse {layout.relative(layout.warehouse_path)}: {counts}")
         with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
             for table in TABLE_DESCRIPTIONS:
                 yield dg.MaterializeResult(asset_key=table, metadata=_table_metadata(con, table, counts[table], layout))
+        for outcome in outcomes:
+            context.log.info(outcome.summary())
+            yield outcome.check_result()
 
     return warehouse
 

@@ -1,0 +1,305 @@
+"""The validation bridge itself: rules run the same in Great Expectations and DuckDB, the quarantine policy,
+the sheet reader on any bytes, the checks as Dagster sees them, the run report and the rejected rows."""
+
+import csv
+import re
+from datetime import date
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import REPO, failure_text, materialise
+from pipelines import sheets
+from pipelines.automation import DOWNSTREAM_CONDITION
+from pipelines.definitions import build_definitions
+from pipelines.layout import Layout
+from pipelines.problems import BadInputError, Problem
+from pipelines.validation.checks import ERROR, WARN, severity_for, validate_staged
+from pipelines.validation.expectations import validate_frame
+from pipelines.validation.rejected import record_rejected
+from pipelines.validation.rules import observation_suite
+from pipelines.validation.sql import validate_table
+from pipelines.validation.staging import conclude_checks, observations_check_spec
+from pipelines.validation.warehouse_checks import warehouse_checks
+
+TODAY = date(2026, 11, 27)
+SHEET = REPO / "data/raw/figures/enforcement_figures.csv"
+
+
+def observations(count: int = 200) -> pd.DataFrame:
+    """`count` valid observations, typed as a staging asset hands them over, rows numbered from 2."""
+    cells = sheets.read_sheet(SHEET, "sheet.csv")
+    frame = sheets.to_observations(pd.concat([cells] * (count // len(cells) + 1)).head(count), "official")
+    frame["figure_id"] = [f"F{i}" for i in range(count)]
+    frame["_row"] = [str(i + 2) for i in range(count)]
+    return frame.reset_index(drop=True)
+
+
+def spoil(frame: pd.DataFrame) -> pd.DataFrame:
+    """Break one rule on each of six rows."""
+    frame = frame.copy()
+    frame.loc[0, "value"] = -5.0
+    frame.loc[1, "value"] = 12.5
+    frame.loc[2, "jurisdiction"] = "XKZ"
+    frame.loc[3, "period_start"] = pd.Timestamp("2030-01-01")
+    frame.loc[4, "source_url"] = "javascript:alert(1)"
+    frame.loc[5, "figure_id"] = "F6"
+    return frame
+
+
+def failing_rows(results) -> dict[str, set[str]]:
+    return {r.rule.name: {str(p.row) for p in r.problems} for r in results if not r.passed}
+
+
+def test_great_expectations_and_duckdb_agree_on_every_rule():
+    frame = spoil(observations())
+    suite = observation_suite(TODAY)
+    gx_results = validate_frame(frame, suite, "sheet.csv")
+    assert not [result.rule.name for result in gx_results if result.error]
+    in_gx = failing_rows(gx_results)
+    with duckdb.connect() as con:
+        con.register("frame", frame)
+        con.execute("CREATE TABLE t AS SELECT * FROM frame")
+        in_sql = failing_rows(validate_table(con, "t", suite))
+    assert in_gx == in_sql
+    assert in_gx == {
+        "value_non_negative": {"2"},
+        "count_is_whole": {"3"},
+        "jurisdiction_known": {"4"},
+        "period_start_plausible": {"5"},
+        "period_in_order": {"5"},
+        "source_url_web": {"6"},
+        "figure_id_unique": {"7", "8"},
+    }
+
+
+def test_official_sources_quarantine_a_few_bad_rows_with_a_warning():
+    frame = observations(400)
+    frame.loc[7, "value"] = -1.0
+    checked = validate_staged(frame, asset_key=dg.AssetKey(["staging", "x"]), source_kind="eurostat", file="x.json")
+    assert checked.outcome.severity == WARN and not checked.outcome.passed and not checked.outcome.blocks
+    assert len(checked.kept) == 399 and "9" not in set(checked.kept["_row"])
+    assert [(p.row, p.column, p.value) for p in checked.rejected] == [(9, "value", "-1")]
+    assert "1 of 400 rows fail (quarantined" in checked.outcome.summary()
+
+
+def test_official_sources_stop_when_more_than_one_percent_fail():
+    frame = spoil(observations(400))
+    checked = validate_staged(frame, asset_key=dg.AssetKey(["staging", "x"]), source_kind="eurostat", file="x.json")
+    assert checked.outcome.severity == ERROR and checked.outcome.blocks
+    assert severity_for("eurostat", 100, 1) == WARN
+    assert severity_for("eurostat", 100, 2) == ERROR
+    assert severity_for("figure_sheet", 1000, 1) == ERROR
+
+
+def test_check_metadata_lists_failed_expectations_with_rows_and_values():
+    frame = spoil(observations())
+    checked = validate_staged(frame, asset_key=dg.AssetKey(["staging", "x"]), source_kind="figure_sheet", file="s.csv")
+    result = checked.outcome.check_result()
+    table = result.metadata["failed_expectations"].value
+    assert "| value_non_negative | value | a number of zero or more | 1 | row 2: '-5' |" in table
+    assert "| source_url_web | source_url |" in table and "row 6: 'javascript:alert(1)'" in table
+    assert (
+        "sheet.csv, row 3, column 'value': got '12.5', expected a whole number for a count unit" in result.description
+    )
+    assert result.severity == ERROR and not result.passed
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.one_of(st.binary(max_size=400), st.text(max_size=400).map(str.encode)))
+def test_any_bytes_give_rows_or_a_clear_error(tmp_path_factory, content):
+    path = tmp_path_factory.mktemp("any") / "sheet.csv"
+    path.write_bytes(content)
+    try:
+        cells = sheets.read_sheet(path, "sheet.csv")
+    except BadInputError as error:
+        assert error.problems and all(p.file == "sheet.csv" and p.expected for p in error.problems)
+        assert str(error).startswith(f"{len(error.problems)} problem(s) in the input:")
+        return
+    assert list(cells.columns[-2:]) == ["_file", "_row"]
+    if set(sheets.SHEET_COLUMNS) <= set(cells.columns):
+        assert len(sheets.to_observations(cells, "any")) == len(cells)
+
+
+@given(
+    row=st.lists(
+        st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=12),
+        min_size=17,
+        max_size=17,
+    )
+)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_row_under_the_reference_header_is_typed_without_exception(tmp_path_factory, row):
+    path = tmp_path_factory.mktemp("row") / "sheet.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([sheets.SHEET_COLUMNS, row])
+    try:
+        cells = sheets.read_sheet(path, "sheet.csv")
+    except BadInputError as error:
+        assert all(p.file == "sheet.csv" for p in error.problems)
+        return
+    typed = sheets.to_observations(cells, "any")
+    assert len(typed) == len(cells) <= 1
+
+
+def test_checks_hang_on_raw_staging_and_warehouse_assets(built):
+    graph = build_definitions(built).resolve_asset_graph()
+    checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
+    source = "figures_enforcement_figures"
+    assert {
+        (f"raw/{source}", "structure"),
+        (f"raw/{source}", "origin"),
+        (f"staging/{source}", "cells_readable"),
+        (f"staging/{source}", "observations_valid"),
+        ("observations", "observations_valid"),
+        ("observations", "consistent_values"),
+        ("comparisons", "like_with_like"),
+    } <= checks
+    for key in ("observations", "comparisons", "sources", "rejected_rows"):
+        condition = graph.get(dg.AssetKey(key)).automation_condition
+        assert "all_deps_blocking_checks_passed" in repr(condition), key
+
+
+def test_the_shipped_run_evaluates_every_check_with_metadata(built_run):
+    layout, result = built_run
+    evaluations = {
+        (e.event_specific_data.asset_key.to_user_string(), e.event_specific_data.check_name): e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+    assert len(evaluations) == 7
+    blocking = [v for k, v in evaluations.items() if k[1] in ("structure", "cells_readable", "observations_valid")]
+    assert all(evaluation.passed for evaluation in blocking)
+    conflicts = evaluations[("observations", "consistent_values")]
+    assert conflicts.severity == dg.AssetCheckSeverity.WARN
+    if not conflicts.passed:  # the shipped sheet holds disagreeing official statements, listed with both sources
+        assert "gives" in conflicts.metadata["problems"].value
+    report = layout.root / evaluations[("observations", "observations_valid")].metadata["report"].value
+    assert report.read_text(encoding="utf-8").startswith(f"# Validation report of run {result.run_id}")
+    assert not (layout.root / "gx").exists() and not (REPO / "gx").exists()
+
+
+def test_report_links_each_failed_expectation_to_its_rows(built_copy):
+    with (built_copy.root / "data/raw/figures/enforcement_figures.csv").open("a", encoding="utf-8") as handle:
+        handle.write("TST-1,KAZ,,2020-01-01,2020-12-31,migrants,arrested,-5,persons,,P,T,https://e.org,,q,en,\n")
+    result = materialise(built_copy)
+    assert not result.success
+    report = (built_copy.validation_dir / f"{result.run_id}.md").read_text(encoding="utf-8")
+    link = re.search(r"\[value_digits\]\(#([^)]+)\)", report)
+    assert link, report
+    assert f'<a id="{link.group(1)}"></a>' in report
+    rows_table = report.split(f'<a id="{link.group(1)}"></a>', 1)[1]
+    assert "| data/raw/figures/enforcement_figures.csv | 336 | value | -5 |" in rows_table
+    assert f"Report: data/curated/validation/{result.run_id}.md" in failure_text(result)
+
+
+def test_quarantined_rows_reach_the_warehouse_table(built_copy):
+    problems = [Problem("data/raw/eurostat/x.json", "geo=DE time=2019", "value", "-3", "a number of zero or more")]
+    record_rejected(built_copy, "eurostat_x", problems, "run-0")
+    # A source may write just the contract's columns: the run id and the source id (its file name) are added.
+    (built_copy.rejected_dir / "eurostat_y.csv").write_text(
+        "file,row,column,value,reason\ndata/raw/eurostat/y.json,geo=FR time=2020,geo,'=1,unknown geo\n",
+        encoding="utf-8",
+    )
+    result = materialise(built_copy)
+    assert result.success, failure_text(result)
+    with duckdb.connect(str(built_copy.warehouse_path), read_only=True) as con:
+        rows = con.execute(
+            'SELECT file, "row", "column", value, reason, run_id, source_id FROM rejected_rows'
+        ).fetchall()
+    assert rows == [
+        ("data/raw/eurostat/x.json", "geo=DE time=2019", "value", "-3", "expected a number of zero or more", "run-0",
+         "eurostat_x"),
+        ("data/raw/eurostat/y.json", "geo=FR time=2020", "geo", "=1", "unknown geo", result.run_id, "eurostat_y"),
+    ]  # fmt: skip
+
+
+def test_a_subnational_figure_compared_with_a_national_one_is_flagged():
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE sources (source_id VARCHAR, raw_path VARCHAR)")
+        con.execute("INSERT INTO sources VALUES ('s', 'sheet.csv')")
+        frame = observations(2)
+        frame.loc[1, "subdivision"] = "Astana (city)"
+        con.register("frame", frame.drop(columns=["_file", "_row"]))
+        con.execute("CREATE TABLE observations AS SELECT * REPLACE ('s' AS source_id) FROM frame")
+        con.execute("CREATE TABLE comparisons AS SELECT ['F0', 'F1'] AS figure_ids")
+        outcomes = {outcome.name: outcome for outcome in warehouse_checks(con, TODAY)}
+    mixed = outcomes["like_with_like"]
+    assert not mixed.passed and not mixed.blocks and mixed.severity == WARN
+    assert [str(p) for p in mixed.problems] == [
+        "sheet.csv, row 2, column 'subnational_area': got 'national', expected a comparison of figures for the same "
+        "area (both national or both the same subdivision); compared with sheet.csv row 3 (Astana (city))"
+    ]
+
+
+@pytest.mark.parametrize("column", ["value", "period_end"])
+def test_sql_reports_only_the_first_problems_but_counts_all(column):
+    frame = observations(50)
+    frame[column] = None
+    with duckdb.connect() as con:
+        con.register("frame", frame)
+        results = {r.rule.name: r for r in validate_table(con, "frame", observation_suite(TODAY))}
+    assert results[f"{column}_present"].failed == 50
+
+
+def test_validation_benchmark_runs_at_a_tiny_size(capsys):
+    """Smoke test of bench/validation.py (figures are printed, not asserted)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_validation", REPO / "bench" / "validation.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.main(["--rows", "3000", "--gx-rows", "1000", "--quick"])
+    out = capsys.readouterr().out
+    assert "staging: observations (GX)" in out and "GX on pandas" in out and "DuckDB SQL" in out
+
+
+def official_source_assets(layout, frame: pd.DataFrame) -> list[dg.AssetsDefinition]:
+    """A staging asset for an official source as the Eurostat adapter writes one, and an asset downstream."""
+    key = dg.AssetKey(["staging", "official_x"])
+
+    @dg.asset(key=key, check_specs=[observations_check_spec(key)])
+    def staged(context: dg.AssetExecutionContext):
+        checked = validate_staged(frame, asset_key=key, source_kind="eurostat", file="data/raw/x.json")
+        yield from conclude_checks(context, layout, "official_x", [checked.outcome], checked.rejected)
+        yield dg.MaterializeResult(metadata={"dagster/row_count": len(checked.kept)})
+
+    @dg.asset(deps=[key], automation_condition=DOWNSTREAM_CONDITION)
+    def downstream() -> None:
+        return None
+
+    return [staged, downstream]
+
+
+def test_an_official_source_with_few_bad_rows_goes_on_with_a_warning(tmp_path):
+    layout = Layout(tmp_path)
+    frame = observations(400)
+    frame.loc[10, "jurisdiction"] = "XKZ"
+    result = dg.materialize(official_source_assets(layout, frame), instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert result.asset_materializations_for_node("downstream")
+    staged = result.asset_materializations_for_node("staging__official_x")[0]
+    assert staged.metadata["dagster/row_count"].value == 399
+    with (layout.rejected_dir / "official_x.csv").open(encoding="utf-8", newline="") as handle:
+        assert [(r["row"], r["column"], r["value"]) for r in csv.DictReader(handle)] == [("12", "jurisdiction", "XKZ")]
+
+
+def test_an_official_source_with_over_one_percent_bad_rows_stops_the_run(tmp_path):
+    layout = Layout(tmp_path)
+    result = dg.materialize(
+        official_source_assets(layout, spoil(observations(400))),
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    assert not result.asset_materializations_for_node("downstream")
+    assert "sheet.csv, row 4, column 'jurisdiction': got 'XKZ', expected an ISO 3166-1 alpha-3 code" in failure_text(
+        result
+    )
+    assert len(list(layout.validation_dir.glob("*.md"))) == 1
