@@ -1,5 +1,6 @@
 """Plain-English wording of periods, places and ratios, shared by charts and reports."""
 
+from collections.abc import Iterable
 from datetime import date
 
 from pipelines import vocabulary
@@ -17,6 +18,14 @@ def place(jurisdiction: str, subdivision: str | None) -> str:
     """'Kazakhstan' or 'Astana (city), Kazakhstan'."""
     name = vocabulary.jurisdiction_name(jurisdiction) or jurisdiction
     return f"{subdivision}, {name}" if subdivision else name
+
+
+def place_slug(jurisdiction: str, subdivision: str | None) -> str:
+    """Stable file-name part: 'kaz' or 'kaz_astana_city'."""
+    slug = jurisdiction.lower()
+    if subdivision:
+        slug += "_" + "_".join("".join(c if c.isalnum() else " " for c in subdivision.lower()).split())
+    return slug
 
 
 def period(start: date | None, end: date) -> str:
@@ -50,3 +59,14 @@ def ratio_sentence(ratio: float, qualifier: str, migrants_measure: str, employer
         return f"{prefix}{number(ratio)} {migrants.label} for every {employers.label_singular}"
     inverse = {"lower_bound": "upper_bound", "upper_bound": "lower_bound"}.get(qualifier, qualifier)
     return f"{RATIO_PREFIX.get(inverse, '')}{number(1 / ratio)} {employers.label} for every {migrants.label_singular}"
+
+
+def measure_definitions(measures: Iterable[tuple[str, str]]) -> str:
+    """'Foreigners arrested: taken into custody …' for each (measure, target group) once, in order given."""
+    known = vocabulary.measures()
+    sentences = []
+    for key in dict.fromkeys(measures):
+        measure = known[key]
+        definition = measure.definition[:1].lower() + measure.definition[1:]
+        sentences.append(f"{measure.label[:1].upper()}{measure.label[1:]}: {definition}")
+    return " ".join(sentences)
