@@ -1,5 +1,6 @@
 """Plain-English wording of periods, places and ratios, shared by charts and reports."""
 
+import re
 from collections.abc import Iterable
 from datetime import date
 
@@ -61,12 +62,20 @@ def ratio_sentence(ratio: float, qualifier: str, migrants_measure: str, employer
     return f"{RATIO_PREFIX.get(inverse, '')}{number(1 / ratio)} {employers.label} for every {migrants.label_singular}"
 
 
-def measure_definitions(measures: Iterable[tuple[str, str]]) -> str:
-    """'Foreigners arrested: taken into custody …' for each (measure, target group) once, in order given."""
+def measure_definitions(measures: Iterable[tuple[str, str]], short: bool = False) -> str:
+    """'Foreigners arrested: foreigners taken into custody or apprehended.' for each (measure, target group) once.
+
+    `short` keeps only each definition's main clause (no brackets, examples or second sentence), for charts
+    with many measures; the full definitions are in the `measures` table.
+    """
     known = vocabulary.measures()
     sentences = []
     for key in dict.fromkeys(measures):
         measure = known[key]
-        definition = measure.definition[:1].lower() + measure.definition[1:]
-        sentences.append(f"{measure.label[:1].upper()}{measure.label[1:]}: {definition}")
+        definition = measure.definition
+        while short and re.search(r"\([^()]*\)", definition):  # innermost brackets first: '(FIDH: 'x (y)')'
+            definition = re.sub(r"\s*\([^()]*\)", "", definition)
+        if short:
+            definition = re.split(r"; |, e\.g\.|, incl\.|\. ", definition.rstrip("."))[0] + "."
+        sentences.append(f"{measure.label[:1].upper()}{measure.label[1:]}: {definition[:1].lower()}{definition[1:]}")
     return " ".join(sentences)

@@ -62,9 +62,17 @@ def fetch(con: duckdb.DuckDBPyConnection, sql: str, parameters: list | None = No
     return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
+def plain(value: object) -> object:
+    """A list of figure ids as one CSV cell ('A;B'); anything else unchanged."""
+    return ";".join(value) if isinstance(value, list) else value
+
+
 def cited_rows(con: duckdb.DuckDBPyConnection, figure_ids: list[str]) -> list[dict]:
     """The cited observations behind `figure_ids`, in the order given."""
-    rows = {row["figure_id"]: row for row in fetch(con, "SELECT * FROM observations_cited WHERE list_contains(?, figure_id)", [figure_ids])}
+    rows = {
+        row["figure_id"]: row
+        for row in fetch(con, "SELECT * FROM observations_cited WHERE list_contains(?, figure_id)", [figure_ids])
+    }
     return [rows[figure_id] for figure_id in figure_ids if figure_id in rows]
 
 

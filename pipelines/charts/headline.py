@@ -54,19 +54,24 @@ def comparable_keys(con: duckdb.DuckDBPyConnection) -> list[ComparisonKey]:
 def comparable_pairs(con: duckdb.DuckDBPyConnection, key: ComparisonKey) -> list[dict]:
     """The pairs with a ratio for `key`, the headline pair (largest migrants figure) first."""
     parameters = [key.jurisdiction, key.subdivision, key.period_start, key.period_end]
-    return fetch(con, f"SELECT * FROM comparisons WHERE {KEY_WHERE} AND ratio IS NOT NULL ORDER BY {PAIR_ORDER}", parameters)
+    return fetch(
+        con, f"SELECT * FROM comparisons WHERE {KEY_WHERE} AND ratio IS NOT NULL ORDER BY {PAIR_ORDER}", parameters
+    )
 
 
 def pair_sentence(pair: dict) -> str:
     """'76 foreigners arrested for every employer held liable (136,000 against 1,800)'."""
-    sentence = wording.ratio_sentence(pair["ratio"], pair["qualifier"], pair["migrants_measure"], pair["employers_measure"])
+    sentence = wording.ratio_sentence(
+        pair["ratio"], pair["qualifier"], pair["migrants_measure"], pair["employers_measure"]
+    )
     return f"{sentence} ({style.thousands(pair['migrants_value'])} against {style.thousands(pair['employers_value'])})"
 
 
 def qualifier_notes(key_subdivision: str | None, period_start: date | None, rows: list[dict]) -> list[str]:
     """Notes for lower bounds, approximations, subnational areas and operations, in words."""
     notes = [
-        f"{style.capitalised(row['label'])} ({style.thousands(row['value'])}) {style.QUALIFIER_NOTES[row['qualifier']]}."
+        f"{style.capitalised(row['label'])} ({style.thousands(row['value'])}) "
+        f"{style.QUALIFIER_NOTES[row['qualifier']]}."
         for row in rows
         if row["qualifier"] in style.QUALIFIER_NOTES
     ]
@@ -83,14 +88,17 @@ def build_headline(con: duckdb.DuckDBPyConnection, key: ComparisonKey) -> Chart:
     if not pairs:
         raise LookupError(f"no comparable migrants-vs-employers pair in the warehouse for {key}")
     figure_ids = list(dict.fromkeys(figure for pair in pairs for figure in pair["figure_ids"]))
-    rows = sorted(cited_rows(con, figure_ids), key=lambda r: (r["target_group"] != "migrants", -r["value"], r["figure_id"]))
+    rows = sorted(
+        cited_rows(con, figure_ids), key=lambda r: (r["target_group"] != "migrants", -r["value"], r["figure_id"])
+    )
     for row in rows:
         row["label"] = vocabulary.measures()[(row["measure"], row["target_group"])].label
     sentences = list(dict.fromkeys(style.capitalised(pair_sentence(pair)) for pair in pairs))
     lead = wording.ratio_sentence(
         pairs[0]["ratio"], pairs[0]["qualifier"], pairs[0]["migrants_measure"], pairs[0]["employers_measure"]
     )
-    title = f"{wording.place(key.jurisdiction, key.subdivision)}, {wording.period(key.period_start, key.period_end)}: {lead}"
+    place = wording.place(key.jurisdiction, key.subdivision)
+    title = f"{place}, {wording.period(key.period_start, key.period_end)}: {lead}"
     subtitle = wording.measure_definitions((row["measure"], row["target_group"]) for row in rows)
     notes = qualifier_notes(key.subdivision, key.period_start, rows)
     footer = [style.source_line(rows), style.note_line(notes)]
@@ -110,7 +118,16 @@ def build_headline(con: duckdb.DuckDBPyConnection, key: ComparisonKey) -> Chart:
     ax.barh(positions, [row["value"] for row in rows], color=colours, height=0.62)
     ax.set_yticks(positions, labels)
     for position, row, text in zip(positions, rows, value_texts, strict=True):
-        ax.text(row["value"], position, text, va="center", ha="left", fontsize=style.LABEL_SIZE, color=style.INK, clip_on=False)
+        ax.text(
+            row["value"],
+            position,
+            text,
+            va="center",
+            ha="left",
+            fontsize=style.LABEL_SIZE,
+            color=style.INK,
+            clip_on=False,
+        )
     ax.set_xlim(0, max(row["value"] for row in rows) * 1.02)
     ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.xaxis.set_major_locator(_locator())

@@ -288,16 +288,28 @@ def _draw_legend_row(fig, row: list[tuple[str, str, str, float]], top: float, he
         if kind == "bar":
             fig.add_artist(
                 Rectangle(
-                    (x / WIDTH, middle - 0.06 / height), 0.2 / WIDTH, 0.12 / height, color=colour,
+                    (x / WIDTH, middle - 0.06 / height),
+                    0.2 / WIDTH,
+                    0.12 / height,
+                    color=colour,
                     transform=fig.transFigure,
-                )  # fmt: skip
+                )
+            )
+        elif kind == "line":
+            fig.add_artist(
+                Line2D(
+                    [x / WIDTH, (x + 0.1) / WIDTH, (x + 0.2) / WIDTH],
+                    [middle] * 3,
+                    color=colour,
+                    marker="o",
+                    markevery=[1],
+                    markersize=5,
+                    transform=fig.transFigure,
+                )
             )
         else:
             fig.add_artist(
-                Line2D(
-                    [x / WIDTH, (x + 0.2) / WIDTH], [middle, middle], color=colour, transform=fig.transFigure,
-                    linestyle="-" if kind == "line" else "none", marker="o", markevery=[1] if kind == "line" else None,
-                )  # fmt: skip
+                Line2D([(x + 0.1) / WIDTH], [middle], color=colour, marker="o", markersize=7, transform=fig.transFigure)
             )
         fig.text((x + LEGEND_KEY) / WIDTH, middle, label, ha="left", va="center", fontsize=LABEL_SIZE, color=INK)
 
@@ -305,6 +317,22 @@ def _draw_legend_row(fig, row: list[tuple[str, str, str, float]], top: float, he
 def thousands_axis(axis) -> None:
     """Tick labels with thousands separators on a linear or log axis."""
     axis.set_major_formatter(lambda value, _: thousands(value))
+
+
+def log_axis(ax, which: str, low: float, high: float) -> None:
+    """A logarithmic x or y axis from `low` to `high`, labelled at powers of ten (and at 2 and 5 times them
+    when the range is short enough for the labels to fit), with thousands separators."""
+    import math
+
+    from matplotlib.ticker import LogLocator, NullFormatter
+
+    getattr(ax, f"set_{which}scale")("log")
+    getattr(ax, f"set_{which}lim")(low, high)
+    axis = getattr(ax, f"{which}axis")
+    subs = (1.0, 2.0, 5.0) if math.log10(high / low) <= 2.5 else (1.0,)
+    axis.set_major_locator(LogLocator(base=10, subs=subs))
+    axis.set_minor_formatter(NullFormatter())
+    thousands_axis(axis)
 
 
 def layout_problems(fig) -> list[str]:
@@ -338,6 +366,14 @@ def layout_problems(fig) -> list[str]:
             if box.width and other.width and box.overlaps(other) and _overlap_area(box, other) > 4:
                 problems.append(f"overlap: {label!r} and {other_label!r}")
     return problems
+
+
+def drop_if_crowded(fig, labels: list) -> None:
+    """Remove optional point labels when any of them would overlap or leave the figure (axis values remain)."""
+    quoted = [repr(text.get_text()) for text in labels]
+    if any(label in problem for problem in layout_problems(fig) for label in quoted):
+        for text in labels:
+            text.remove()
 
 
 def _overlap_area(first, second) -> float:
