@@ -1,5 +1,6 @@
 """Chart and report assets: report-ready files in `assets/charts/` and `assets/report/`, thumbnails in the UI."""
 
+from collections.abc import Iterator
 from datetime import date
 
 import dagster as dg
@@ -47,24 +48,25 @@ CHART_ASSETS = {
 }
 
 
-def _draw(name: str, con: duckdb.DuckDBPyConnection) -> list:
-    """The Chart objects an asset draws from the warehouse (matplotlib is imported only here)."""
+def _draw(name: str, con: duckdb.DuckDBPyConnection) -> Iterator:
+    """The Chart objects an asset draws from the warehouse, one at a time (matplotlib is imported only here)."""
     from pipelines.charts import compare, coverage, eurostat, headline, ratios
 
     if name == "headline_kaz_2008":
-        return [headline.build_headline(con, headline.ComparisonKey(*KAZAKHSTAN_2008))]
-    if name == "headline_comparisons":
+        yield headline.build_headline(con, headline.ComparisonKey(*KAZAKHSTAN_2008))
+    elif name == "headline_comparisons":
         keys = [key for key in headline.comparable_keys(con) if key != headline.ComparisonKey(*KAZAKHSTAN_2008)]
-        return [headline.build_headline(con, key) for key in keys]
-    if name == "ratio_over_time":
-        return [ratios.build_ratio_over_time(con, *place) for place in ratios.ratio_places(con)]
-    if name == "cross_jurisdiction":
-        return [compare.build_cross_jurisdiction(con)]
-    if name == "coverage_matrix":
-        return [coverage.build_coverage(con)]
-    rows = eurostat.eurostat_rows(con)
-    countries = list(dict.fromkeys(row["jurisdiction"] for row in rows))
-    return [eurostat.build_eurostat(country, rows) for country in countries]
+        yield from (headline.build_headline(con, key) for key in keys)
+    elif name == "ratio_over_time":
+        yield from (ratios.build_ratio_over_time(con, *place) for place in ratios.ratio_places(con))
+    elif name == "cross_jurisdiction":
+        yield compare.build_cross_jurisdiction(con)
+    elif name == "coverage_matrix":
+        yield coverage.build_coverage(con)
+    else:
+        rows = eurostat.eurostat_rows(con)
+        countries = list(dict.fromkeys(row["jurisdiction"] for row in rows))
+        yield from (eurostat.build_eurostat(country, rows) for country in countries)
 
 
 def _chart_asset(layout: Layout, name: str, description: str, files: str) -> dg.AssetsDefinition:

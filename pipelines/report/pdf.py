@@ -6,7 +6,6 @@ Hebrew and Arabic left to right and unjoined, so a quote the font cannot draw co
 pointer to the original in the HTML report and the English gloss from the figure's notes (never boxes).
 """
 
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,22 +21,13 @@ FONT = "DejaVu"
 COLUMN_WIDTHS = (22, 14, 10, 54, 30)  # figure, value, qualifier, quote, source (relative)
 
 
-def printable(text: str) -> str:
-    """`text` with every run of characters the font cannot draw left to right replaced by '[…]'."""
-    return re.sub(r"\S+", lambda match: _word(match.group(0)), text)
-
-
-def _word(word: str) -> str:
-    return word if style.renderable(word) else "[…]"
-
-
 def quote_text(row: dict) -> str:
     """The quote as printed: the original where the font draws it, else the English gloss from the notes."""
     cells = describe(row)
     if style.renderable(cells["quote"]):
         return f"“{cells['quote']}”"
     language = LANGUAGES.get(cells["language"], cells["language"] or "original-language")
-    return f"[{language} original in index.html] {printable(cells['notes'])}"
+    return f"[{language} original in index.html] {style.drawable(cells['notes'])}"
 
 
 def _new_pdf(sources: list[dict]):
@@ -58,7 +48,7 @@ def _new_pdf(sources: list[dict]):
 def _paragraph(pdf, text: str, size: float, bold: bool = False, colour: tuple = (34, 34, 34)) -> None:
     pdf.set_font(FONT, "B" if bold else "", size)
     pdf.set_text_color(*colour)
-    pdf.multi_cell(0, size * 0.5, printable(text), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, style.drawable(text), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1.5)
 
 
@@ -75,11 +65,11 @@ def _figures(pdf, section: Section) -> None:
         for row in section.figures:
             cells = describe(row)
             line = table.row()
-            line.cell(printable(f"{cells['figure_id']}\n{cells['where_when']}\n{cells['measure']}"))
+            line.cell(style.drawable(f"{cells['figure_id']}\n{cells['where_when']}\n{cells['measure']}"))
             line.cell(cells["value"])
             line.cell(cells["qualifier"])
             line.cell(quote_text(row))
-            source = printable(f"{cells['publisher']}\n{cells['source_url']}\n{cells['locator']}")
+            source = style.drawable(f"{cells['publisher']}\n{cells['source_url']}\n{cells['locator']}")
             line.cell(source, link=cells["source_url"])
 
 
