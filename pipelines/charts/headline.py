@@ -39,7 +39,11 @@ class ComparisonKey:
 KEY_WHERE = (
     "jurisdiction = ? AND subdivision IS NOT DISTINCT FROM ? AND period_start IS NOT DISTINCT FROM ? AND period_end = ?"
 )
-PAIR_ORDER = "migrants_value DESC, employers_value, migrants_measure, employers_measure, figure_ids"
+# The headline pair: a ratio that is exact or bounded on one side before one of two bounds ('indeterminate'),
+# then the largest migrants-side figure against the smallest employers-side one.
+PAIR_ORDER = (
+    "qualifier = 'indeterminate', migrants_value DESC, employers_value, migrants_measure, employers_measure, figure_ids"
+)
 
 
 def comparable_keys(con: duckdb.DuckDBPyConnection) -> list[ComparisonKey]:
@@ -101,6 +105,8 @@ def build_headline(con: duckdb.DuckDBPyConnection, key: ComparisonKey) -> Chart:
     title = f"{place}, {wording.period(key.period_start, key.period_end)}: {lead}"
     subtitle = wording.measure_definitions((row["measure"], row["target_group"]) for row in rows)
     notes = qualifier_notes(key.subdivision, key.period_start, rows)
+    if any(pair["qualifier"] == "indeterminate" for pair in pairs):
+        notes.append("A ratio of two figures that are both bounds ('roughly') could be higher or lower.")
     footer = [style.source_line(rows), style.note_line(notes)]
 
     labels = _bar_labels(rows)

@@ -123,7 +123,7 @@ def build_ratio_over_time(con: duckdb.DuckDBPyConnection, jurisdiction: str, sub
     else:
         ax.set_ylim(0, max(ratios) * 1.15)
     low, high = ax.get_ylim()
-    if low <= 1 <= high:
+    if low <= 1 <= high and (log_scale or min(ratios) < 3):  # on a linear axis far above 1 it only clutters
         ax.axhline(1, color=style.MUTED, linewidth=0.8, linestyle="--")
         ax.text(
             ax.get_xlim()[0], 1, " as many employers as migrants", va="bottom", ha="left", fontsize=8, color=style.MUTED
