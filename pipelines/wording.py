@@ -30,11 +30,14 @@ def place_slug(jurisdiction: str, subdivision: str | None) -> str:
 
 
 def period(start: date | None, end: date) -> str:
-    """'2008' for a calendar year, '1 Apr 2019 – 31 Mar 2020' otherwise, or the end date of an operation."""
+    """'2008' for a calendar year, '24 Jul 2017' for one day, '1 Apr 2019 – 31 Mar 2020' otherwise, or the end
+    date of an operation."""
     if start is None:
         return f"operation reported on {end:%-d %b %Y} (start date not stated)"
     if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
         return str(start.year)
+    if start == end:
+        return f"{start:%-d %b %Y}"
     return f"{start:%-d %b %Y} – {end:%-d %b %Y}"
 
 

@@ -71,8 +71,8 @@ def build_cross_jurisdiction(con: duckdb.DuckDBPyConnection) -> Chart:
     footer = [style.source_line(rows), style.note_line(notes)]
     header = style.Header(
         title, subtitle, (),
-        (("migrants-side figure", style.GROUP_COLOURS["migrants"], "marker"),
-         ("employers-side figure", style.GROUP_COLOURS["employers"], "marker")),
+        (style.Key("migrants-side figure", style.GROUP_COLOURS["migrants"], "marker"),
+         style.Key("employers-side figure", style.GROUP_COLOURS["employers"], "marker")),
     )  # fmt: skip
     left = min(style.label_width(labels, 8.5) + 0.25, style.WIDTH * 0.5)
     labels = ["\n".join(style.wrap(label, 8.5, left - 0.25)) for label in labels]

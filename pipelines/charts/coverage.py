@@ -72,7 +72,7 @@ def build_coverage(con: duckdb.DuckDBPyConnection) -> Chart:
         "national and subnational figures count for their country. The number in a cell is how many figures there "
         "are; a white dot marks a year with at least one migrants-vs-employers pair for exactly the same period."
     )
-    legend = tuple((name, colour, "bar") for name, colour in CATEGORY_COLOURS.items())
+    legend = tuple(style.Key(name, colour) for name, colour in CATEGORY_COLOURS.items())
     labels = [wording.place(code, None) for code in places]
     left = style.label_width(labels, 8.5) + 0.25
     plot_width = style.WIDTH - left - 0.3

@@ -61,8 +61,9 @@ def build_eurostat(jurisdiction: str, rows: list[dict]) -> Chart:
     subtitle = (
         "Third-country nationals, all citizenships, as reported to Eurostat ("
         + ", ".join(f"{SERIES[m][0]}: {SERIES[m][1]}" for m in measures)
-        + "). Detections count events, not unique people. "
-        + wording.measure_definitions((measure, "migrants") for measure in measures)
+        + "). "
+        + ("Detections count events, not unique people. " if "detected_violation" in measures else "")
+        + wording.measure_definitions(((measure, "migrants") for measure in measures), short=True)
     )
     flagged = [row for row in rows if row.get("flags")]
     notes = [
@@ -74,7 +75,7 @@ def build_eurostat(jurisdiction: str, rows: list[dict]) -> Chart:
     if flagged:
         notes.insert(0, "Hollow points carry a Eurostat flag:")
     footer = [style.source_line(rows), style.note_line(notes)]
-    legend = tuple((style.capitalised(SERIES[m][1]), SERIES[m][2], "line") for m in measures)
+    legend = tuple(style.Key(style.capitalised(SERIES[m][1]), SERIES[m][2], "line", SERIES[m][3]) for m in measures)
     fig, ax = style.frame(
         style.Header(title, subtitle, (), legend), footer, PLOT_HEIGHT, style.Margins(left=0.9, right=0.3, below=0.55)
     )

@@ -112,8 +112,8 @@ def build_headline(con: duckdb.DuckDBPyConnection, key: ComparisonKey) -> Chart:
     labels = _bar_labels(rows)
     header = style.Header(
         title, subtitle, tuple(sentences),
-        (("against migrants", style.GROUP_COLOURS["migrants"], "bar"),
-         ("against employers", style.GROUP_COLOURS["employers"], "bar")),
+        (style.Key("against migrants", style.GROUP_COLOURS["migrants"]),
+         style.Key("against employers", style.GROUP_COLOURS["employers"])),
     )  # fmt: skip
     value_texts = [f" {style.thousands(row['value'])}{style.QUALIFIER_MARKS.get(row['qualifier'], '')}" for row in rows]
     value_room = max(style.text_width(text, style.LABEL_SIZE) for text in value_texts) + 0.1

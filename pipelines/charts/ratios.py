@@ -90,7 +90,10 @@ def build_ratio_over_time(con: duckdb.DuckDBPyConnection, jurisdiction: str, sub
     figure_ids = list(dict.fromkeys(figure for pair in pairs for figure in pair["figure_ids"]))
     rows = cited_rows(con, figure_ids)
     footer = [style.source_line(rows), style.note_line(notes)]
-    legend = tuple((style.capitalised(name), _style(index)[0], "line") for index, name in enumerate(series))
+    legend = tuple(
+        style.Key(style.capitalised(name), _style(index)[0], "line", _style(index)[1])
+        for index, name in enumerate(series)
+    )
     header = style.Header(title, subtitle, (), legend)
     log_scale = max(ratios) / min(ratios) > LOG_SCALE_RANGE
     fig, ax = style.frame(header, footer, PLOT_HEIGHT, style.Margins(left=0.85, right=0.35, below=0.55))

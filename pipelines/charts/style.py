@@ -133,14 +133,20 @@ def drawable(text: str, placeholder: str = "[…]") -> str:
 
 
 def cite(row: Mapping[str, object]) -> str:
-    """One document as a source line entry: publisher, title (when the house font can draw it), host and path."""
+    """One document as a source line entry: publisher, title (when the house font can draw it), host and path.
+
+    Words of the publisher the font cannot draw are left out; a title it cannot draw in full is left out.
+    """
     url = str(row.get("source_url") or "")
     parts = urlsplit(url)
     where = (parts.netloc.removeprefix("www.") + parts.path) if parts.netloc else url
     if len(where) > URL_SHOWN:  # the full address is in the chart's CSV and the report
         where = where[: URL_SHOWN - 1].rsplit("/", 1)[0] + "/…"
-    title = drawable(str(row.get("source_title") or ""), "")
+    title = str(row.get("source_title") or "").strip()
+    title = title if renderable(title) else ""  # a part-drawn title misleads: the report has it in full
     publisher = drawable(str(row.get("publisher") or ""), "")
+    if publisher.startswith("(") and publisher.endswith(")"):  # '松村法律事務所 (Matsumura Law Office)'
+        publisher = publisher[1:-1]
     return ", ".join(part for part in (publisher, f"“{title}”" if title else "", where) if part)
 
 
@@ -211,13 +217,23 @@ def line_height(size: float) -> float:
 
 
 @dataclass(frozen=True)
+class Key:
+    """One legend entry: a bar swatch, a line with its marker, or a marker alone."""
+
+    label: str
+    colour: str
+    kind: str = "bar"  # "bar" | "line" | "marker"
+    marker: str = "o"
+
+
+@dataclass(frozen=True)
 class Header:
     """The words above a plot: the finding, what the measures mean, the ratios in words, the legend."""
 
     title: str
     subtitle: str = ""
     words: tuple[str, ...] = ()
-    legend: tuple[tuple[str, str, str], ...] = ()  # (label, colour, kind: "bar" | "line" | "marker")
+    legend: tuple[Key, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -277,25 +293,27 @@ def frame(header: Header, footer_lines: list[str], plot_height: float, margins: 
 LEGEND_KEY = 0.28  # inches for the swatch and its gap
 
 
-def _legend_rows(entries: Iterable[tuple[str, str, str]], usable: float) -> list[list[tuple[str, str, str, float]]]:
-    rows: list[list[tuple[str, str, str, float]]] = []
+def _legend_rows(keys: Iterable[Key], usable: float) -> list[list[tuple[Key, float]]]:
+    """Legend entries placed left to right, wrapped into rows that fit the width; each with its x in inches."""
+    rows: list[list[tuple[Key, float]]] = []
     x = usable
-    for label, colour, kind in entries:
-        width = LEGEND_KEY + text_width(label, LABEL_SIZE) + 0.25
+    for key in keys:
+        width = LEGEND_KEY + text_width(key.label, LABEL_SIZE) + 0.25
         if x + width > usable:
             rows.append([])
             x = 0.0
-        rows[-1].append((label, colour, kind, MARGIN + x))
+        rows[-1].append((key, MARGIN + x))
         x += width
     return rows
 
 
-def _draw_legend_row(fig, row: list[tuple[str, str, str, float]], top: float, height: float) -> None:
+def _draw_legend_row(fig, row: list[tuple[Key, float]], top: float, height: float) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
     middle = (top - line_height(LABEL_SIZE) / 2) / height
-    for label, colour, kind, x in row:
+    for key, x in row:
+        label, colour, kind = key.label, key.colour, key.kind
         if kind == "bar":
             fig.add_artist(
                 Rectangle(
@@ -312,7 +330,7 @@ def _draw_legend_row(fig, row: list[tuple[str, str, str, float]], top: float, he
                     [x / WIDTH, (x + 0.1) / WIDTH, (x + 0.2) / WIDTH],
                     [middle] * 3,
                     color=colour,
-                    marker="o",
+                    marker=key.marker,
                     markevery=[1],
                     markersize=5,
                     transform=fig.transFigure,
