@@ -49,6 +49,9 @@ def run() -> int:
     print(f"Charts: {layout.relative(layout.charts_dir)}/")
     for path in sorted(layout.charts_dir.glob("*.*")):
         print(f"  {path.name}")
+    print(f"Report: {layout.relative(layout.report_dir)}/")
+    for path in sorted(layout.report_dir.glob("*.*")):
+        print(f"  {path.name}")
     return 0
 
 
