@@ -77,10 +77,8 @@ def build_coverage(con: duckdb.DuckDBPyConnection) -> Chart:
     left = style.label_width(labels, 8.5) + 0.25
     plot_width = style.WIDTH - left - 0.3
     plot_height = ROW_HEIGHT * len(places)
-    footer = [
-        "Source: " + _sources_text(con),
-        "Note: Coverage counts figures, not their quality or scope; see each figure's qualifier and notes.",
-    ]
+    notes = ["Coverage counts figures, not their quality or scope; see each figure's qualifier and notes."]
+    footer = ["Source: " + _sources_text(con), style.note_line(notes)]
     fig, ax = style.frame(
         style.Header(title, subtitle, (), legend), footer, plot_height, style.Margins(left=left, right=0.3, below=0.5)
     )
@@ -102,7 +100,7 @@ def build_coverage(con: duckdb.DuckDBPyConnection) -> Chart:
         spine.set_visible(False)
     ax.set_xlabel("Year in which the figure's period ends")
     plotted = [{column: cell.get(column) for column in PLOTTED_COLUMNS} for cell in cells]
-    return Chart(STEM, fig, title, subtitle, footer[1:], footer[0], [], PLOTTED_COLUMNS, plotted)
+    return Chart(STEM, fig, title, subtitle, notes, footer[0], [], PLOTTED_COLUMNS, plotted)
 
 
 def _sources_text(con: duckdb.DuckDBPyConnection) -> str:

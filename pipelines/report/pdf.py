@@ -60,7 +60,9 @@ def _figures(pdf, section: Section) -> None:
     pdf.set_font(FONT, "", 6.5)
     pdf.set_text_color(34, 34, 34)
     heading = FontFace(emphasis="BOLD", fill_color=(242, 242, 242))
-    with pdf.table(col_widths=COLUMN_WIDTHS, text_align="LEFT", headings_style=heading, line_height=3) as table:
+    with pdf.table(
+        col_widths=COLUMN_WIDTHS, text_align="LEFT", headings_style=heading, line_height=3, padding=1
+    ) as table:
         table.row(["Figure", "Value", "Qualifier", "Quote (or English gloss)", "Source"])
         for row in section.figures:
             cells = describe(row)
