@@ -10,6 +10,8 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
@@ -297,6 +299,24 @@ def test_same_data_gives_byte_identical_svg(small, tmp_path):
         digests.append(hashlib.sha256(files.files["svg"].read_bytes()).hexdigest())
     written_by_the_asset = hashlib.sha256((small.charts_dir / "headline_kaz_2008.svg").read_bytes()).hexdigest()
     assert digests[0] == digests[1] == written_by_the_asset
+
+
+def test_another_process_draws_the_same_svg_bytes(small, tmp_path):
+    """A fresh interpreter with a different hash seed gives the same file (no set order, clock or salt leaks in)."""
+    code = (
+        "import sys, duckdb; from pathlib import Path; from pipelines.charts.chart import write_chart; "
+        "from pipelines.charts.headline import ComparisonKey, build_headline; "
+        "from pipelines.assets.charts import KAZAKHSTAN_2008; "
+        "con = duckdb.connect(sys.argv[1], read_only=True); "
+        "write_chart(build_headline(con, ComparisonKey(*KAZAKHSTAN_2008)), Path(sys.argv[2]))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run(
+        [sys.executable, "-c", code, str(small.warehouse_path), str(tmp_path)], check=True, env=env, cwd=REPO
+    )
+    assert (tmp_path / "headline_kaz_2008.svg").read_bytes() == (
+        small.charts_dir / "headline_kaz_2008.svg"
+    ).read_bytes()
 
 
 def baseline_charts(layout: Layout) -> dict:

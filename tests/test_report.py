@@ -129,3 +129,25 @@ def _is_number(cell: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_pdf_of_the_shipped_figures_has_no_missing_glyphs(built, caplog):
+    """fpdf2 logs every glyph its font lacks (a box on the page); the report must log none."""
+    import logging
+
+    import duckdb
+
+    from pipelines.assets.charts import CHART_ASSETS
+    from pipelines.report.build import sections
+    from pipelines.report.pdf import render_pdf
+
+    with duckdb.connect(str(built.warehouse_path), read_only=True) as con:
+        found = sections(built, con, list(CHART_ASSETS))
+        sources = [dict(zip(("date_accessed", "citation_full", "license", "raw_path", "sha256"), row, strict=True))
+                   for row in con.execute("SELECT date_accessed, citation_full, license, raw_path, sha256 FROM sources")
+                   .fetchall()]  # fmt: skip
+    languages = {figure["language"] for section in found for figure in section.figures}
+    assert {"ar", "he", "ja", "ko", "th", "ru", "kk"} <= languages  # the hard scripts are really in it
+    with caplog.at_level(logging.WARNING, logger="fpdf"):
+        render_pdf(found, sources).output()
+    assert not [record.getMessage() for record in caplog.records if "missing" in record.getMessage()]
