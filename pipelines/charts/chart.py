@@ -30,7 +30,7 @@ class Chart:
 
 @dataclass(frozen=True)
 class ChartFiles:
-    """What a chart wrote (paths relative to the charts folder's parent) and what the UI shows of it."""
+    """What a chart wrote (its files) and what the UI and the report show of it."""
 
     stem: str
     files: dict[str, Path]
@@ -43,7 +43,7 @@ class ChartFiles:
 
     @property
     def caption(self) -> str:
-        """Caption for a report: title, what is measured, the qualifiers and the sources."""
+        """Caption for a report: the title, what is measured and the qualifiers."""
         return " ".join(part for part in (self.title + ".", self.subtitle, " ".join(self.notes)) if part)
 
     def manifest(self) -> dict:

@@ -2,13 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import duckdb
 
 from pipelines import vocabulary, wording
 from pipelines.charts import style
-from pipelines.charts.chart import Chart, ChartFiles, cited_rows, fetch, write_chart
+from pipelines.charts.chart import Chart, cited_rows, fetch
 
 PLOTTED_COLUMNS = [
     "figure_id", "jurisdiction", "subdivision", "period_start", "period_end", "target_group", "measure", "label",
@@ -159,8 +158,3 @@ def _locator():
     from matplotlib.ticker import MaxNLocator
 
     return MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])
-
-
-def draw_headline(con: duckdb.DuckDBPyConnection, key: ComparisonKey, out_dir: Path) -> ChartFiles:
-    """Draw the headline comparison for `key` from the warehouse and write SVG, PNG, PDF and CSV."""
-    return write_chart(build_headline(con, key), out_dir)
