@@ -5,6 +5,7 @@ import argparse
 import contextlib
 import fcntl
 import sys
+from collections import Counter
 from collections.abc import Iterator
 
 import dagster as dg
@@ -64,10 +65,22 @@ def run() -> int:
         print(f"Warehouse: {layout.relative(layout.warehouse_path)}")
         for (table,) in tables:
             print(f"  {table}: {con.execute(f'SELECT count(*) FROM {table}').fetchone()[0]} rows")
-    print(f"Charts: {layout.relative(layout.charts_dir)}/")
-    for path in sorted(layout.charts_dir.glob("*.*")):
+    charts = sorted(layout.charts_dir.glob("*.svg"))
+    print(f"Charts: {layout.relative(layout.charts_dir)}/ ({len(charts)} charts, each as .svg, .png, .pdf and .csv)")
+    for family, count in Counter(_chart_family(path.stem) for path in charts).items():
+        print(f"  {family}_*: {count}")
+    print(f"Report: {layout.relative(layout.report_dir)}/")
+    for path in sorted(layout.report_dir.glob("*.*")):
         print(f"  {path.name}")
     return 0
+
+
+def _chart_family(stem: str) -> str:
+    """`headline_kaz_2008` → `headline`, `ratio_over_time_rus` → `ratio_over_time`."""
+    for family in ("ratio_over_time", "cross_jurisdiction", "coverage_matrix"):
+        if stem.startswith(family):
+            return family
+    return stem.split("_", 1)[0]
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.alerts import alert_sensors
-from pipelines.assets.charts import chart_assets
+from pipelines.assets.charts import chart_assets, report_assets
 from pipelines.assets.eurostat import eurostat_assets
 from pipelines.assets.figures import figure_sheet_assets, staged_key
 from pipelines.assets.publish import publish_asset
@@ -25,7 +25,13 @@ def build_definitions(layout: Layout) -> dg.Definitions:
     source_assets += [asset for dataset in datasets for asset in eurostat_assets(layout, dataset)]
     staged |= {dataset.source_id: staged_key(dataset.source_id) for dataset in datasets}
     assets = with_automation(
-        [*source_assets, warehouse_assets(layout, staged), *chart_assets(layout), publish_asset(layout)]
+        [
+            *source_assets,
+            warehouse_assets(layout, staged),
+            *chart_assets(layout),
+            *report_assets(layout),
+            publish_asset(layout),
+        ]
     )
     refresh_official_sources = refresh_job(assets)
     return dg.Definitions(

@@ -61,6 +61,10 @@ class Layout:
     def charts_dir(self) -> Path:
         return self.root / "assets" / "charts"
 
+    @property
+    def report_dir(self) -> Path:
+        return self.root / "assets" / "report"
+
     def inside_data(self, path: Path | str) -> Path:
         """Resolve `path` (relative to the root) and refuse anything outside `data/`."""
         resolved = (self.root / path).resolve()

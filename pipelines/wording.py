@@ -1,5 +1,7 @@
 """Plain-English wording of periods, places and ratios, shared by charts and reports."""
 
+import re
+from collections.abc import Iterable
 from datetime import date
 
 from pipelines import vocabulary
@@ -19,12 +21,23 @@ def place(jurisdiction: str, subdivision: str | None) -> str:
     return f"{subdivision}, {name}" if subdivision else name
 
 
+def place_slug(jurisdiction: str, subdivision: str | None) -> str:
+    """Stable file-name part: 'kaz' or 'kaz_astana_city'."""
+    slug = jurisdiction.lower()
+    if subdivision:
+        slug += "_" + "_".join("".join(c if c.isalnum() else " " for c in subdivision.lower()).split())
+    return slug
+
+
 def period(start: date | None, end: date) -> str:
-    """'2008' for a calendar year, '1 Apr 2019 – 31 Mar 2020' otherwise, or the end date of an operation."""
+    """'2008' for a calendar year, '24 Jul 2017' for one day, '1 Apr 2019 – 31 Mar 2020' otherwise, or the end
+    date of an operation."""
     if start is None:
         return f"operation reported on {end:%-d %b %Y} (start date not stated)"
     if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
         return str(start.year)
+    if start == end:
+        return f"{start:%-d %b %Y}"
     return f"{start:%-d %b %Y} – {end:%-d %b %Y}"
 
 
@@ -50,3 +63,22 @@ def ratio_sentence(ratio: float, qualifier: str, migrants_measure: str, employer
         return f"{prefix}{number(ratio)} {migrants.label} for every {employers.label_singular}"
     inverse = {"lower_bound": "upper_bound", "upper_bound": "lower_bound"}.get(qualifier, qualifier)
     return f"{RATIO_PREFIX.get(inverse, '')}{number(1 / ratio)} {employers.label} for every {migrants.label_singular}"
+
+
+def measure_definitions(measures: Iterable[tuple[str, str]], short: bool = False) -> str:
+    """'Foreigners arrested: foreigners taken into custody or apprehended.' for each (measure, target group) once.
+
+    `short` keeps only each definition's main clause (no brackets, examples or second sentence), for charts
+    with many measures; the full definitions are in the `measures` table.
+    """
+    known = vocabulary.measures()
+    sentences = []
+    for key in dict.fromkeys(measures):
+        measure = known[key]
+        definition = measure.definition
+        while short and re.search(r"\([^()]*\)", definition):  # innermost brackets first: '(FIDH: 'x (y)')'
+            definition = re.sub(r"\s*\([^()]*\)", "", definition)
+        if short:
+            definition = re.split(r"; |, e\.g\.|, incl\.|\. ", definition.rstrip("."))[0] + "."
+        sentences.append(f"{measure.label[:1].upper()}{measure.label[1:]}: {definition[:1].lower()}{definition[1:]}")
+    return " ".join(sentences)

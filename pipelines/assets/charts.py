@@ -1,42 +1,151 @@
-"""Chart assets: report-ready files in `assets/charts/` and a thumbnail in the UI."""
+"""Chart and report assets: report-ready files in `assets/charts/` and `assets/report/`, thumbnails in the UI."""
 
+from collections.abc import Iterator
 from datetime import date
 
 import dagster as dg
 import duckdb
 
+from pipelines.assets.metadata import markdown_table
 from pipelines.layout import Layout
 
 KAZAKHSTAN_2008 = ("KAZ", None, date(2008, 1, 1), date(2008, 12, 31))
+WAREHOUSE_DEPS = ["observations", "comparisons", "sources"]
+INDEX_ROWS_SHOWN = 40
+
+# asset name → (what a reader sees in it, file names it writes)
+CHART_ASSETS = {
+    "headline_kaz_2008": (
+        "The motivating comparison: Kazakhstan 2008, foreigners arrested and deported against employers held liable "
+        "(FIDH), with the ratio in words and the source line built from the plotted rows.",
+        "headline_kaz_2008.{svg,png,pdf,csv}",
+    ),
+    "headline_comparisons": (
+        "One headline chart for every other place and period that has a migrants-vs-employers pair with a ratio: "
+        "each figure of a comparable pair as a bar, every ratio in words.",
+        "headline_<place>_<period>.{svg,png,pdf,csv}",
+    ),
+    "ratio_over_time": (
+        "For each place with two or more comparable periods: the migrants-per-employer ratio of each period's "
+        "headline pair, drawn across the period it covers.",
+        "ratio_over_time_<place>.{svg,png,pdf,csv}",
+    ),
+    "cross_jurisdiction": (
+        "Every country's latest comparable period side by side: the migrants-side and employers-side figures on one "
+        "axis (logarithmic where the range needs it) and the ratio beside them.",
+        "cross_jurisdiction_latest.{svg,png,pdf,csv}",
+    ),
+    "coverage_matrix": (
+        "Which jurisdiction-years have figures on migrants, on employers, or both, and where a like-for-like pair "
+        "exists: where the evidence is thin.",
+        "coverage_matrix.{svg,png,pdf,csv}",
+    ),
+    "eurostat_series": (
+        "For each country with Eurostat enforcement statistics: third-country nationals found illegally present, "
+        "ordered to leave, returned and refused entry, by year, with Eurostat's flags explained.",
+        "eurostat_<country>.{svg,png,pdf,csv}",
+    ),
+}
+
+
+def _draw(name: str, con: duckdb.DuckDBPyConnection) -> Iterator:
+    """The Chart objects an asset draws from the warehouse, one at a time (matplotlib is imported only here)."""
+    from pipelines.charts import compare, coverage, eurostat, headline, ratios
+
+    if name == "headline_kaz_2008":
+        yield headline.build_headline(con, headline.ComparisonKey(*KAZAKHSTAN_2008))
+    elif name == "headline_comparisons":
+        keys = [key for key in headline.comparable_keys(con) if key != headline.ComparisonKey(*KAZAKHSTAN_2008)]
+        yield from (headline.build_headline(con, key) for key in keys)
+    elif name == "ratio_over_time":
+        yield from (ratios.build_ratio_over_time(con, *place) for place in ratios.ratio_places(con))
+    elif name == "cross_jurisdiction":
+        yield compare.build_cross_jurisdiction(con)
+    elif name == "coverage_matrix":
+        yield coverage.build_coverage(con)
+    else:
+        rows = eurostat.eurostat_rows(con)
+        countries = list(dict.fromkeys(row["jurisdiction"] for row in rows))
+        yield from (eurostat.build_eurostat(country, rows) for country in countries)
+
+
+def _chart_asset(layout: Layout, name: str, description: str, files: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["charts", name],
+        deps=WAREHOUSE_DEPS,
+        group_name="charts",
+        kinds={"matplotlib", "svg"},
+        description=f"{description} Files in assets/charts/: {files}, listed in {name}.index.json.",
+    )
+    def chart(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        from pipelines.charts.chart import write_chart, write_index
+
+        with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+            drawn = [write_chart(figure, layout.charts_dir) for figure in _draw(name, con)]
+        index = write_index(layout.charts_dir, name, drawn)
+        context.log.info(f"{name}: {len(drawn)} chart(s) in {layout.relative(layout.charts_dir)}")
+        return dg.MaterializeResult(metadata=_metadata(layout, name, drawn, index))
+
+    return chart
+
+
+def _metadata(layout: Layout, name: str, drawn: list, index) -> dict:
+    """Small metadata: one thumbnail, the file paths, a table of titles (never the full images)."""
+    metadata: dict = {"charts": len(drawn), "index": dg.MetadataValue.path(layout.relative(index))}
+    if not drawn:
+        metadata["status"] = dg.MetadataValue.md(
+            "No rows to draw: the warehouse holds no Eurostat-kind source yet (sources.kind = 'eurostat'). "
+            "No chart files were written."
+            if name == "eurostat_series"
+            else "No rows to draw."
+        )
+        return metadata
+    first = drawn[0]
+    metadata["thumbnail"] = dg.MetadataValue.md(first.thumbnail)
+    metadata["title"] = first.title
+    metadata["source_line"] = first.source_line
+    if len(drawn) == 1:
+        metadata["figure_ids"] = dg.MetadataValue.json(first.figure_ids)
+        for kind, path in first.files.items():
+            metadata[f"file_{kind}"] = dg.MetadataValue.path(layout.relative(path))
+    else:
+        rows = [[chart.title, f"{chart.stem}.{{svg,png,pdf,csv}}"] for chart in drawn[:INDEX_ROWS_SHOWN]]
+        metadata["files"] = dg.MetadataValue.md(markdown_table(["title", "files"], rows, len(drawn)))
+    return metadata
 
 
 def chart_assets(layout: Layout) -> list[dg.AssetsDefinition]:
     """The chart assets drawn from the warehouse."""
+    return [_chart_asset(layout, name, description, files) for name, (description, files) in CHART_ASSETS.items()]
+
+
+def report_assets(layout: Layout) -> list[dg.AssetsDefinition]:
+    """The report pack: one HTML page and one PDF with every chart, and the comparisons as a data package."""
 
     @dg.asset(
-        key=["charts", "headline_kaz_2008"],
-        deps=["observations", "comparisons"],
-        group_name="charts",
-        kinds={"matplotlib", "svg"},
+        key=["reports", "report_pack"],
+        deps=[dg.AssetKey(["charts", name]) for name in CHART_ASSETS] + WAREHOUSE_DEPS,
+        group_name="reports",
+        kinds={"html", "pdf", "csv"},
         description=(
-            "The motivating comparison: Kazakhstan 2008, foreigners arrested and deported against employers "
-            "held liable, with the ratio in words and the source line built from the plotted rows. "
-            "Files: assets/charts/headline_kaz_2008.{svg,png,pdf,csv}."
+            "Everything an analyst pastes into a submission: assets/report/index.html (self-contained, works "
+            "offline) and report.pdf with every chart, its caption and a table of every figure it uses (value, "
+            "qualifier, quote, source link); datapackage.json with comparisons.csv, figures.csv and sources.csv "
+            "(a Frictionless data package with sources and licences)."
         ),
     )
-    def headline_kaz_2008() -> dg.MaterializeResult:
-        from pipelines.charts.headline import ComparisonKey, draw_headline
+    def report_pack(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        from pipelines.report.build import build_report
 
-        with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
-            chart = draw_headline(con, ComparisonKey(*KAZAKHSTAN_2008), layout.charts_dir)
+        report = build_report(layout)
+        context.log.info(f"report pack in {layout.relative(layout.report_dir)}")
         return dg.MaterializeResult(
             metadata={
-                "thumbnail": dg.MetadataValue.md(chart.thumbnail),
-                "title": chart.title,
-                "source_line": chart.source_line,
-                "figure_ids": dg.MetadataValue.json(chart.figure_ids),
-                **{f"file_{kind}": dg.MetadataValue.path(layout.relative(path)) for kind, path in chart.files.items()},
+                "charts": report.charts,
+                "figures_cited": report.figures,
+                "pdf_pages": report.pdf_pages,
+                **{f"file_{kind}": dg.MetadataValue.path(layout.relative(path)) for kind, path in report.files.items()},
             }
         )
 
-    return [headline_kaz_2008]
+    return [report_pack]

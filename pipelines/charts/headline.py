@@ -2,24 +2,19 @@
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import duckdb
 
 from pipelines import vocabulary, wording
 from pipelines.charts import style
-from pipelines.exports import write_csv
+from pipelines.charts.chart import Chart, cited_rows, fetch
 
 PLOTTED_COLUMNS = [
     "figure_id", "jurisdiction", "subdivision", "period_start", "period_end", "target_group", "measure", "label",
     "value", "unit", "qualifier", "publisher", "source_title", "source_url", "published_date", "quote",
     "source_id", "raw_path", "raw_sha256", "date_accessed",
 ]  # fmt: skip
-QUALIFIER_NOTES = {
-    "lower_bound": "a lower bound (the source says 'more than')",
-    "upper_bound": "an upper bound",
-    "approximate": "approximate (the source says 'about' or rounds)",
-}
+BAR_HEIGHT = 0.55  # inches per bar
 
 
 @dataclass(frozen=True)
@@ -33,109 +28,133 @@ class ComparisonKey:
 
     @property
     def stem(self) -> str:
-        place = self.jurisdiction.lower()
-        if self.subdivision:
-            place += "_" + "".join(c if c.isalnum() else "_" for c in self.subdivision.lower()).strip("_")
-        return f"headline_{place}_{wording.period_slug(self.period_start, self.period_end)}"
+        return f"headline_{wording.place_slug(self.jurisdiction, self.subdivision)}_{self.period_slug}"
+
+    @property
+    def period_slug(self) -> str:
+        return wording.period_slug(self.period_start, self.period_end)
 
 
-@dataclass(frozen=True)
-class ChartFiles:
-    """What a chart wrote and what the UI shows of it."""
-
-    files: dict[str, Path]
-    thumbnail: str
-    title: str
-    source_line: str
-    figure_ids: list[str]
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, parameters: list) -> list[dict]:
-    cursor = con.execute(sql, parameters)
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+KEY_WHERE = (
+    "jurisdiction = ? AND subdivision IS NOT DISTINCT FROM ? AND period_start IS NOT DISTINCT FROM ? AND period_end = ?"
+)
+# The headline pair: a ratio that is exact or bounded on one side before one of two bounds ('indeterminate'),
+# then the largest migrants-side figure against the smallest employers-side one.
+PAIR_ORDER = (
+    "qualifier = 'indeterminate', migrants_value DESC, employers_value, migrants_measure, employers_measure, figure_ids"
+)
 
 
-def draw_headline(con: duckdb.DuckDBPyConnection, key: ComparisonKey, out_dir: Path) -> ChartFiles:
-    """Draw the headline comparison for `key` from the warehouse and write SVG, PNG, PDF and CSV."""
-    where = (
-        "jurisdiction = ? AND subdivision IS NOT DISTINCT FROM ? AND period_start IS NOT DISTINCT FROM ?"
-        " AND period_end = ?"
-    )
+def comparable_keys(con: duckdb.DuckDBPyConnection) -> list[ComparisonKey]:
+    """Every place and period with at least one migrants-vs-employers pair that has a ratio."""
+    rows = con.execute(
+        "SELECT DISTINCT jurisdiction, subdivision, period_start, period_end FROM comparisons WHERE ratio IS NOT NULL"
+        " ORDER BY jurisdiction, subdivision NULLS FIRST, period_end, period_start NULLS FIRST"
+    ).fetchall()
+    return [ComparisonKey(*row) for row in rows]
+
+
+def comparable_pairs(con: duckdb.DuckDBPyConnection, key: ComparisonKey) -> list[dict]:
+    """The pairs with a ratio for `key`, the headline pair (largest migrants figure) first."""
     parameters = [key.jurisdiction, key.subdivision, key.period_start, key.period_end]
-    pairs = _rows(con, f"SELECT * FROM comparisons WHERE {where} ORDER BY migrants_value DESC", parameters)
+    return fetch(
+        con, f"SELECT * FROM comparisons WHERE {KEY_WHERE} AND ratio IS NOT NULL ORDER BY {PAIR_ORDER}", parameters
+    )
+
+
+def pair_sentence(pair: dict) -> str:
+    """'76 foreigners arrested for every employer held liable (136,000 against 1,800)'."""
+    sentence = wording.ratio_sentence(
+        pair["ratio"], pair["qualifier"], pair["migrants_measure"], pair["employers_measure"]
+    )
+    return f"{sentence} ({style.thousands(pair['migrants_value'])} against {style.thousands(pair['employers_value'])})"
+
+
+def qualifier_notes(key_subdivision: str | None, period_start: date | None, rows: list[dict]) -> list[str]:
+    """Notes for lower bounds, approximations, subnational areas and operations, in words."""
+    notes = [
+        f"{style.capitalised(row['label'])} ({style.thousands(row['value'])}) "
+        f"{style.QUALIFIER_NOTES[row['qualifier']]}."
+        for row in rows
+        if row["qualifier"] in style.QUALIFIER_NOTES
+    ]
+    if key_subdivision:
+        notes.append(f"Figures cover {key_subdivision} only, not the whole country.")
+    if period_start is None:
+        notes.append("Figures cover one enforcement operation whose start date is not stated, not a year.")
+    return notes
+
+
+def build_headline(con: duckdb.DuckDBPyConnection, key: ComparisonKey) -> Chart:
+    """The headline comparison for `key`: every figure in a comparable pair as a bar, the ratios in words."""
+    pairs = comparable_pairs(con, key)
     if not pairs:
-        raise LookupError(f"no migrants-vs-employers comparison in the warehouse for {key}")
+        raise LookupError(f"no comparable migrants-vs-employers pair in the warehouse for {key}")
     figure_ids = list(dict.fromkeys(figure for pair in pairs for figure in pair["figure_ids"]))
-    rows = _rows(
-        con,
-        "SELECT * FROM observations_cited WHERE list_contains(?, figure_id)"
-        " ORDER BY target_group DESC, value DESC, figure_id",
-        [figure_ids],
+    rows = sorted(
+        cited_rows(con, figure_ids), key=lambda r: (r["target_group"] != "migrants", -r["value"], r["figure_id"])
     )
     for row in rows:
         row["label"] = vocabulary.measures()[(row["measure"], row["target_group"])].label
-    comparable = [pair for pair in pairs if pair["ratio"] is not None]
-    sentences = [
-        wording.ratio_sentence(p["ratio"], p["qualifier"], p["migrants_measure"], p["employers_measure"])
-        for p in comparable
-    ]
+    sentences = list(dict.fromkeys(style.capitalised(pair_sentence(pair)) for pair in pairs))
+    lead = wording.ratio_sentence(
+        pairs[0]["ratio"], pairs[0]["qualifier"], pairs[0]["migrants_measure"], pairs[0]["employers_measure"]
+    )
     place = wording.place(key.jurisdiction, key.subdivision)
-    when = wording.period(key.period_start, key.period_end)
-    title = f"{place}, {when}: {sentences[0]}" if sentences else f"{place}, {when}"
+    title = f"{place}, {wording.period(key.period_start, key.period_end)}: {lead}"
+    subtitle = wording.measure_definitions((row["measure"], row["target_group"]) for row in rows)
+    notes = qualifier_notes(key.subdivision, key.period_start, rows)
+    if any(pair["qualifier"] == "indeterminate" for pair in pairs):
+        notes.append("A ratio of two figures that are both bounds ('roughly') could be higher or lower.")
+    footer = [style.source_line(rows), style.note_line(notes)]
 
-    plt = style.pyplot()
-    fig, ax = plt.subplots(figsize=style.FIGURE_SIZE)
-    labels = [f"{row['label'][0].upper()}{row['label'][1:]}\n({row['unit']})" for row in rows][::-1]
-    values = [row["value"] for row in rows][::-1]
-    colours = [style.GROUP_COLOURS[row["target_group"]] for row in rows][::-1]
-    bars = ax.barh(labels, values, color=colours, height=0.6)
-    for bar, row in zip(bars, rows[::-1], strict=True):
-        mark = {"lower_bound": " +", "approximate": " ~", "upper_bound": " max"}.get(row["qualifier"], "")
+    labels = _bar_labels(rows)
+    header = style.Header(
+        title, subtitle, tuple(sentences),
+        (style.Key("against migrants", style.GROUP_COLOURS["migrants"]),
+         style.Key("against employers", style.GROUP_COLOURS["employers"])),
+    )  # fmt: skip
+    value_texts = [f" {style.thousands(row['value'])}{style.QUALIFIER_MARKS.get(row['qualifier'], '')}" for row in rows]
+    value_room = max(style.text_width(text, style.LABEL_SIZE) for text in value_texts) + 0.1
+    margins = style.Margins(left=style.label_width(labels) + 0.3, right=max(value_room, 0.45), below=0.55)
+    fig, ax = style.frame(header, footer, BAR_HEIGHT * len(rows) + 0.2, margins)
+    positions = list(range(len(rows)))[::-1]
+    colours = [style.GROUP_COLOURS[row["target_group"]] for row in rows]
+    ax.barh(positions, [row["value"] for row in rows], color=colours, height=0.62)
+    ax.set_yticks(positions, labels)
+    for position, row, text in zip(positions, rows, value_texts, strict=True):
         ax.text(
-            bar.get_width(),
-            bar.get_y() + bar.get_height() / 2,
-            f" {style.thousands(row['value'])}{mark}",
+            row["value"],
+            position,
+            text,
             va="center",
             ha="left",
-            fontsize=10,
+            fontsize=style.LABEL_SIZE,
             color=style.INK,
+            clip_on=False,
         )
-    ax.set_xlim(0, max(values) * 1.18)
-    ax.xaxis.set_major_formatter(lambda value, _: style.thousands(value))
-    ax.set_xlabel("Number, as counted by the source (unit in brackets)")
+    ax.set_xlim(0, max(row["value"] for row in rows) * 1.02)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.xaxis.set_major_locator(_locator())
+    style.thousands_axis(ax.xaxis)
+    ax.set_xlabel("Number counted by the source (unit in brackets)")
     ax.tick_params(axis="y", length=0)
-    if sentences:
-        ax.text(
-            0.98,
-            0.05,
-            "\n".join(s[0].upper() + s[1:] for s in sentences),
-            transform=ax.transAxes,
-            ha="right",
-            va="bottom",
-            fontsize=10,
-            color=style.INK,
-            bbox={"boxstyle": "round,pad=0.5", "facecolor": "#F2F2F2", "edgecolor": "none"},
-        )
-    fig.suptitle(title, x=0.01, ha="left", fontsize=12.5, fontweight="bold", color=style.INK, wrap=True)
-    subtitle = "Enforcement against migrants (blue) and against employers of irregular migrants (vermilion)"
-    fig.text(0.01, 0.905, subtitle, ha="left", fontsize=9.5, color=style.MUTED)
-    notes = [
-        f"{row['label'][0].upper()}{row['label'][1:]} is {QUALIFIER_NOTES[row['qualifier']]}."
-        for row in rows
-        if row["qualifier"] in QUALIFIER_NOTES
+    ax.grid(axis="x", color=style.GRID, linewidth=0.6)
+    ax.set_axisbelow(True)
+    plotted = [{column: row.get(column) for column in PLOTTED_COLUMNS} for row in rows]
+    return Chart(key.stem, fig, title, subtitle, notes, footer[0], figure_ids, PLOTTED_COLUMNS, plotted)
+
+
+def _bar_labels(rows: list[dict]) -> list[str]:
+    labels = [f"{style.capitalised(row['label'])}\n({row['unit'].replace('_', ' ')})" for row in rows]
+    repeated = {label for label in labels if labels.count(label) > 1}
+    return [
+        label.replace(")", f"; {row['figure_id']})") if label in repeated else label
+        for label, row in zip(labels, rows, strict=True)
     ]
-    if key.subdivision:
-        notes.append(f"Figures cover {key.subdivision} only, not the whole country.")
-    if key.period_start is None:
-        notes.append("Figures cover one enforcement operation, not a year.")
-    footer_lines = [style.source_line(rows), "Note: " + " ".join(notes) if notes else ""]
-    bottom = style.footer(fig, footer_lines)
-    fig.subplots_adjust(left=0.3, right=0.93, top=0.84, bottom=bottom + 0.1)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = style.save(fig, out_dir / key.stem)
-    thumbnail = style.thumbnail_markdown(fig, title)
-    plt.close(fig)
-    files["csv"] = out_dir / f"{key.stem}.csv"
-    write_csv(files["csv"], PLOTTED_COLUMNS, rows)
-    return ChartFiles(files, thumbnail, title, footer_lines[0], figure_ids)
+
+
+def _locator():
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])

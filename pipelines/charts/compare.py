@@ -1,0 +1,121 @@
+"""Across jurisdictions: the latest comparable period of each country, migrants and employers side by side."""
+
+import duckdb
+
+from pipelines import vocabulary, wording
+from pipelines.charts import style
+from pipelines.charts.chart import Chart, cited_rows, fetch, plain
+from pipelines.charts.headline import PAIR_ORDER, pair_sentence
+
+STEM = "cross_jurisdiction_latest"
+PLOTTED_COLUMNS = [
+    "jurisdiction", "period_start", "period_end", "migrants_measure", "migrants_value", "migrants_unit",
+    "migrants_qualifier", "employers_measure", "employers_value", "employers_unit", "employers_qualifier",
+    "ratio", "qualifier", "figure_ids",
+]  # fmt: skip
+LOG_SCALE_RANGE = 100  # largest / smallest plotted value above which the axis is logarithmic
+ROW_HEIGHT = 0.62
+
+LATEST_SQL = f"""
+WITH national AS (SELECT * FROM comparisons WHERE ratio IS NOT NULL AND subdivision IS NULL),
+latest AS (
+    SELECT jurisdiction, max(period_end) AS period_end FROM national GROUP BY jurisdiction
+)
+SELECT * FROM national JOIN latest USING (jurisdiction, period_end)
+QUALIFY row_number() OVER (
+    PARTITION BY jurisdiction ORDER BY period_start NULLS LAST, {PAIR_ORDER}
+) = 1
+ORDER BY ratio DESC, jurisdiction
+"""
+
+
+def latest_pairs(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """For each country (national figures only), the headline pair of its most recent comparable period.
+
+    'Most recent' is the latest period end; among periods ending that day the longest (earliest start) wins.
+    """
+    return fetch(con, LATEST_SQL)
+
+
+def build_cross_jurisdiction(con: duckdb.DuckDBPyConnection) -> Chart:
+    """A dot for each side per country, joined by a line, the ratio written beside it."""
+    pairs = latest_pairs(con)
+    if not pairs:
+        raise LookupError("no national migrants-vs-employers pair with a ratio in the warehouse")
+    values = [pair[side] for pair in pairs for side in ("migrants_value", "employers_value")]
+    log_scale = max(values) / max(min(values), 1) > LOG_SCALE_RANGE
+    above = sum(pair["ratio"] > 1 for pair in pairs)
+    low, high = min(pair["ratio"] for pair in pairs), max(pair["ratio"] for pair in pairs)
+    title = (
+        f"In {above} of {len(pairs)} countries, the latest comparable figures count more migrants than employers "
+        f"(from {wording.number(low)} to {wording.number(high)} for each employer)"
+    )
+    subtitle = (
+        "For each country, the most recent period with a migrants-side and an employers-side figure for exactly the "
+        "same period (national figures only). Measures and periods differ between countries, so the rows show how "
+        "each state reports, not one common measure: read each row's label before comparing."
+    )
+    labels = [
+        f"{wording.place(pair['jurisdiction'], None)}, {wording.period(pair['period_start'], pair['period_end'])}\n"
+        f"{_measures(pair)}"
+        for pair in pairs
+    ]
+    ratio_texts = [f" {_ratio_text(pair)}" for pair in pairs]
+    notes = [
+        f"{wording.place(p['jurisdiction'], None)}: {pair_sentence(p)}." for p in pairs if p["qualifier"] != "exact"
+    ]
+    if any(pair["period_start"] is None for pair in pairs):
+        notes.append("A period with no start date is one enforcement operation whose start is not stated.")
+    figure_ids = list(dict.fromkeys(figure for pair in pairs for figure in pair["figure_ids"]))
+    rows = cited_rows(con, figure_ids)
+    footer = [style.source_line(rows), style.note_line(notes)]
+    header = style.Header(
+        title, subtitle, (),
+        (style.Key("migrants-side figure", style.GROUP_COLOURS["migrants"], "marker"),
+         style.Key("employers-side figure", style.GROUP_COLOURS["employers"], "marker")),
+    )  # fmt: skip
+    left = min(style.label_width(labels, 8.5) + 0.25, style.WIDTH * 0.5)
+    labels = ["\n".join(style.wrap(label, 8.5, left - 0.25)) for label in labels]
+    right = style.text_width(max(ratio_texts, key=len), style.LABEL_SIZE) + 0.35
+    fig, ax = style.frame(
+        header, footer, ROW_HEIGHT * len(pairs) + 0.2, style.Margins(left=left, right=right, below=0.55)
+    )
+    positions = list(range(len(pairs)))[::-1]
+    for position, pair, text in zip(positions, pairs, ratio_texts, strict=True):
+        ax.plot(
+            [pair["employers_value"], pair["migrants_value"]], [position] * 2, color=style.GRID, linewidth=3, zorder=1
+        )
+        ax.plot(
+            [pair["migrants_value"]], [position], "o", color=style.GROUP_COLOURS["migrants"], markersize=8, zorder=2
+        )
+        ax.plot(
+            [pair["employers_value"]], [position], "o", color=style.GROUP_COLOURS["employers"], markersize=8, zorder=2
+        )
+        ax.annotate(
+            text, (1.0, position), xycoords=("axes fraction", "data"), va="center", ha="left",
+            fontsize=style.LABEL_SIZE, color=style.INK, annotation_clip=False,
+        )  # fmt: skip
+    ax.set_yticks(positions, labels, fontsize=8.5)
+    ax.set_ylim(-0.6, len(pairs) - 0.4)
+    if log_scale:
+        style.log_axis(ax, "x", min(values) / 1.6, max(values) * 1.6)
+    else:
+        ax.set_xlim(0, max(values) * 1.08)
+        style.thousands_axis(ax.xaxis)
+    ax.set_xlabel("Number counted by the source" + (" (log scale)" if log_scale else ""))
+    ax.tick_params(axis="y", length=0)
+    ax.grid(axis="x", color=style.GRID, linewidth=0.6)
+    ax.set_axisbelow(True)
+    plotted = [{column: plain(pair.get(column)) for column in PLOTTED_COLUMNS} for pair in pairs]
+    return Chart(STEM, fig, title, subtitle, notes, footer[0], figure_ids, PLOTTED_COLUMNS, plotted)
+
+
+def _measures(pair: dict) -> str:
+    migrants = vocabulary.measures()[(pair["migrants_measure"], "migrants")].label
+    employers = vocabulary.measures()[(pair["employers_measure"], "employers")].label
+    return f"{migrants} vs {employers}"
+
+
+def _ratio_text(pair: dict) -> str:
+    prefix = {"lower_bound": "≥ ", "upper_bound": "≤ ", "approximate": "~ ", "indeterminate": "~ "}
+    return f"{prefix.get(pair['qualifier'], '')}{wording.number(pair['ratio'])} : 1"

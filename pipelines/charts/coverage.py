@@ -1,0 +1,111 @@
+"""The coverage matrix: which jurisdiction-years have figures on migrants, on employers, or on both."""
+
+import duckdb
+
+from pipelines import wording
+from pipelines.charts import style
+from pipelines.charts.chart import Chart, fetch
+
+STEM = "coverage_matrix"
+PLOTTED_COLUMNS = [
+    "jurisdiction", "year", "coverage", "migrants_figures", "employers_figures", "comparable_pairs", "source_ids",
+    "figure_ids",
+]  # fmt: skip
+CATEGORY_COLOURS = {
+    "migrants only": style.GROUP_COLOURS["migrants"],
+    "employers only": style.GROUP_COLOURS["employers"],
+    "both": style.BOTH_COLOUR,
+}
+ROW_HEIGHT = 0.26
+
+# A figure belongs to the calendar year in which its period ends (US fiscal year 2018 → 2018; an operation
+# reported in March 2023 → 2023). Subnational figures count for their country.
+CELLS_SQL = """
+WITH figures AS (
+    SELECT jurisdiction, year(period_end) AS year, target_group, figure_id, source_id FROM observations
+), pairs AS (
+    SELECT jurisdiction, year(period_end) AS year, count(*) AS comparable_pairs
+    FROM comparisons WHERE ratio IS NOT NULL GROUP BY ALL
+)
+SELECT jurisdiction, year,
+       count(*) FILTER (WHERE target_group = 'migrants') AS migrants_figures,
+       count(*) FILTER (WHERE target_group = 'employers') AS employers_figures,
+       coalesce(any_value(pairs.comparable_pairs), 0) AS comparable_pairs,
+       string_agg(DISTINCT source_id, ';' ORDER BY source_id) AS source_ids,
+       string_agg(figure_id, ';' ORDER BY figure_id) AS figure_ids
+FROM figures LEFT JOIN pairs USING (jurisdiction, year)
+GROUP BY jurisdiction, year ORDER BY jurisdiction, year
+"""
+
+
+def coverage_cells(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """One row per jurisdiction-year with any figure: how many on each side, and how many comparable pairs."""
+    cells = fetch(con, CELLS_SQL)
+    for cell in cells:
+        cell["coverage"] = (
+            "both"
+            if cell["migrants_figures"] and cell["employers_figures"]
+            else "migrants only"
+            if cell["migrants_figures"]
+            else "employers only"
+        )
+    return cells
+
+
+def build_coverage(con: duckdb.DuckDBPyConnection) -> Chart:
+    """A grid of jurisdictions by years, each cell coloured by which side has figures; a dot marks a comparable pair."""
+    from matplotlib.patches import Rectangle
+
+    cells = coverage_cells(con)
+    if not cells:
+        raise LookupError("no observations in the warehouse")
+    places = sorted({cell["jurisdiction"] for cell in cells}, key=lambda code: wording.place(code, None))
+    years = list(range(min(cell["year"] for cell in cells), max(cell["year"] for cell in cells) + 1))
+    both = sum(cell["coverage"] == "both" for cell in cells)
+    paired = sum(cell["comparable_pairs"] > 0 for cell in cells)
+    title = (
+        f"Only {both} of {len(cells)} jurisdiction-years with published figures cover both migrants and employers; "
+        f"{paired} have a like-for-like pair"
+    )
+    subtitle = (
+        "Each cell is a jurisdiction and a calendar year, counted by the year in which a figure's period ends; "
+        "national and subnational figures count for their country. The number in a cell is how many figures there "
+        "are; a white dot marks a year with at least one migrants-vs-employers pair for exactly the same period."
+    )
+    legend = tuple(style.Key(name, colour) for name, colour in CATEGORY_COLOURS.items())
+    labels = [wording.place(code, None) for code in places]
+    left = style.label_width(labels, 8.5) + 0.25
+    plot_width = style.WIDTH - left - 0.3
+    plot_height = ROW_HEIGHT * len(places)
+    notes = ["Coverage counts figures, not their quality or scope; see each figure's qualifier and notes."]
+    footer = ["Source: " + _sources_text(con), style.note_line(notes)]
+    fig, ax = style.frame(
+        style.Header(title, subtitle, (), legend), footer, plot_height, style.Margins(left=left, right=0.3, below=0.5)
+    )
+    rows = {code: len(places) - 1 - index for index, code in enumerate(places)}
+    for cell in cells:
+        x, y = cell["year"], rows[cell["jurisdiction"]]
+        ax.add_patch(Rectangle((x - 0.45, y - 0.42), 0.9, 0.84, color=CATEGORY_COLOURS[cell["coverage"]], linewidth=0))
+        count = cell["migrants_figures"] + cell["employers_figures"]
+        if cell["comparable_pairs"]:
+            ax.plot([x + 0.3], [y + 0.22], "o", color="white", markersize=2.6)
+        ax.text(x, y, str(count), ha="center", va="center", fontsize=6.5, color="white")
+    ax.set_xlim(years[0] - 0.55, years[-1] + 0.55)
+    ax.set_ylim(-0.55, len(places) - 0.45)
+    ax.set_yticks(list(rows.values()), labels, fontsize=8.5)
+    step = 1 if plot_width / len(years) > 0.42 else 2
+    ax.set_xticks(years[::step], [str(year) for year in years[::step]], fontsize=8.5)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_xlabel("Year in which the figure's period ends")
+    plotted = [{column: cell.get(column) for column in PLOTTED_COLUMNS} for cell in cells]
+    return Chart(STEM, fig, title, subtitle, notes, footer[0], [], PLOTTED_COLUMNS, plotted)
+
+
+def _sources_text(con: duckdb.DuckDBPyConnection) -> str:
+    """The sources every counted figure came from, by their short attribution, licence noted."""
+    sources = fetch(
+        con, "SELECT coalesce(nullif(attribution_short, ''), title) AS name, license FROM sources ORDER BY source_id"
+    )
+    return "; ".join(f"{source['name']} ({source['license']})" for source in sources) + "."

@@ -1,0 +1,18 @@
+"""Smoke test of the chart benchmark: it runs on a built project and prints its table (timings not checked)."""
+
+import os
+import subprocess
+import sys
+
+from conftest import REPO
+
+
+def test_chart_benchmark_runs_and_prints_a_table(built):
+    env = {**os.environ, "ENFORCEMENT_ROOT": str(built.root)}
+    out = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "charts.py"), "--limit", "1"],
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "headline_kaz_2008" in out.stdout and "charts: suite" in out.stdout
+    assert "report pack" in out.stdout and "Type 42 / Type 3" in out.stdout

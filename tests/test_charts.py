@@ -1,0 +1,392 @@
+"""Charts: content read back from the SVG text, layout checked, pixels compared with committed baselines.
+
+Baselines are PNGs at 50 dpi drawn from a small fixed warehouse (tests/fixtures), so adding figures to the
+shipped sheet does not move them. After an intended change of style, redraw them with
+`UPDATE_CHART_BASELINES=1 .venv/bin/python -m pytest tests/test_charts.py -k baseline` and look at them.
+"""
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+
+from conftest import REPO, failure_text, materialise
+from pipelines.definitions import build_definitions
+from pipelines.layout import Layout
+from pipelines.schema import OBSERVATION_COLUMNS
+from pipelines.warehouse import StagedSource, build_warehouse, write_staged
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BASELINES = Path(__file__).parent / "baseline"
+BASELINE_DPI = 50
+EUROSTAT_MEASURES = {
+    "migr_eipre": "detected_violation",
+    "migr_eiord": "ordered_to_leave",
+    "migr_eirtn": "returned",
+    "migr_eirfs": "refused_entry",
+}
+GEO = {"FR": "FRA", "SE": "SWE"}
+
+
+def eurostat_frame() -> pd.DataFrame:
+    """Real Eurostat totals (tests/fixtures/eurostat_sample.csv, from the reference folder) as observations."""
+    with (FIXTURES / "eurostat_sample.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    records = [
+        {
+            "figure_id": f"{row['dataset']}-{row['geo']}-{row['year']}",
+            "source_id": "eurostat_sample",
+            "jurisdiction": GEO[row["geo"]],
+            "subdivision": None,
+            "period_start": date(int(row["year"]), 1, 1),
+            "period_end": date(int(row["year"]), 12, 31),
+            "target_group": "migrants",
+            "measure": EUROSTAT_MEASURES[row["dataset"]],
+            "value": float(row["value"]),
+            "unit": "persons",
+            "qualifier": "exact",
+            "publisher": "Eurostat",
+            "source_title": row["source_title"],
+            "source_url": row["source_url"],
+            "published_date": None,
+            "quote": row["quote_or_locator"],
+            "language": "en",
+            "notes": row["notes"],
+            "locator": f"{row['dataset']} geo={row['geo']} time={row['year']}",
+            "flags": row["flag"] or None,
+        }
+        for row in rows
+    ]
+    return pd.DataFrame(records, columns=list(OBSERVATION_COLUMNS))
+
+
+def add_eurostat_source(layout: Layout) -> None:
+    """Stage the Eurostat sample as a source of kind 'eurostat' and rebuild the warehouse with every source."""
+    parquet = layout.staging_dir / "eurostat_sample.parquet"
+    write_staged(eurostat_frame(), parquet)
+    provenance = {
+        "source_id": "eurostat_sample",
+        "kind": "eurostat",
+        "raw_path": "tests/fixtures/eurostat_sample.csv",
+        "producer": "Eurostat",
+        "title": "Enforcement of immigration legislation (migr_eipre, migr_eiord, migr_eirtn, migr_eirfs)",
+        "citation_full": "Eurostat (2026), Enforcement of immigration legislation, sample of published totals.",
+        "license": "CC BY 4.0",
+        "date_accessed": "2026-11-27",
+    }
+    staged = [
+        StagedSource(path.stem, path, json.loads(path.with_suffix(".source.json").read_text(encoding="utf-8")))
+        for path in sorted(layout.staging_dir.glob("figures_*.parquet"))
+    ]
+    build_warehouse(layout.warehouse_path, [*staged, StagedSource("eurostat_sample", parquet, provenance)])
+
+
+def materialise_keys(layout: Layout, keys: list[list[str]]) -> dg.ExecuteInProcessResult:
+    defs = build_definitions(layout)
+    assets = [defs.get_assets_def(dg.AssetKey(key)) for key in keys]
+    return dg.materialize(assets, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+
+
+@pytest.fixture(scope="session")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Layout:
+    """A fixed sample sheet through the whole job, then a Eurostat-kind source added and its charts drawn."""
+    root = tmp_path_factory.mktemp("small")
+    figures = root / "data" / "raw" / "figures"
+    figures.mkdir(parents=True)
+    for name in ("sample.csv", "sample.meta.yml"):
+        shutil.copy(FIXTURES / "figures" / name, figures / name)
+    layout = Layout(root)
+    result = materialise(layout)
+    assert result.success, failure_text(result)
+    add_eurostat_source(layout)
+    redraw = [["charts", "eurostat_series"], ["charts", "coverage_matrix"], ["reports", "report_pack"]]
+    result = materialise_keys(layout, redraw)
+    assert result.success, failure_text(result)
+    return layout
+
+
+def svg_text(path: Path) -> str:
+    """Every text element of an SVG, whitespace-normalised into one string."""
+    root = ET.fromstring(path.read_text(encoding="utf-8"))
+    return " ".join(" ".join("".join(node.itertext()).split()) for node in root.iter() if node.tag.endswith("text"))
+
+
+def indexed_charts(layout: Layout) -> list[dict]:
+    return [entry for path in sorted(layout.charts_dir.glob("*.index.json")) for entry in json.loads(path.read_text())]
+
+
+def connect(layout: Layout) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(layout.warehouse_path), read_only=True)
+
+
+# --- content ---------------------------------------------------------------------------------------------------
+
+
+def test_every_comparable_place_and_period_has_a_headline_chart(built):
+    from pipelines.charts.headline import comparable_keys
+
+    with connect(built) as con:
+        stems = {key.stem for key in comparable_keys(con)}
+    drawn = {entry["stem"] for entry in indexed_charts(built) if entry["stem"].startswith("headline_")}
+    assert stems == drawn and len(stems) > 40
+    assert all(
+        (built.charts_dir / f"{stem}.{kind}").exists() for stem in stems for kind in ("svg", "png", "pdf", "csv")
+    )
+
+
+def test_svg_shows_title_ratio_and_every_source_of_the_plotted_rows(built):
+    from pipelines.charts.style import cite
+
+    for entry in indexed_charts(built):
+        text = svg_text(built.charts_dir / entry["files"]["svg"])
+        assert " ".join(entry["title"].split()) in text, entry["stem"]
+        with (built.charts_dir / entry["files"]["csv"]).open(encoding="utf-8", newline="") as handle:
+            plotted = list(csv.DictReader(handle))
+        assert plotted, entry["stem"]
+        if entry["figure_ids"]:
+            with connect(built) as con:
+                rows = con.execute(
+                    "SELECT publisher, source_title, source_url FROM observations WHERE list_contains(?, figure_id)",
+                    [entry["figure_ids"]],
+                ).fetchall()
+            for publisher, title, url in rows:
+                cited = " ".join(cite({"publisher": publisher, "source_title": title, "source_url": url}).split())
+                assert cited in text, (entry["stem"], cited)
+        if entry["stem"].startswith("headline_"):
+            assert " for every " in text, entry["stem"]
+
+
+def test_kazakhstan_headline_says_the_ratio_in_words_and_names_fidh(built):
+    text = svg_text(built.charts_dir / "headline_kaz_2008.svg")
+    assert "Kazakhstan, 2008: 76 foreigners arrested for every employer held liable" in text
+    assert "9.4 foreigners deported for every employer held liable (17,000 against 1,800)" in text
+    assert "Source: FIDH (International Federation for Human Rights)" in text
+    assert "not necessarily fined" in text  # the measure definition in the subtitle
+
+
+def test_lower_bound_on_employers_is_worded_as_at_most(built):
+    with connect(built) as con:
+        stems = con.execute(
+            "SELECT DISTINCT jurisdiction, subdivision, period_start, period_end FROM comparisons "
+            "WHERE qualifier = 'upper_bound'"
+        ).fetchall()
+    from pipelines.charts.headline import ComparisonKey
+
+    assert stems
+    texts = [svg_text(built.charts_dir / f"{ComparisonKey(*key).stem}.svg") for key in stems]
+    assert all("at most" in text.lower() for text in texts)
+
+
+def test_no_text_overlaps_or_is_cut_off_in_any_chart(built):
+    from pipelines.assets.charts import CHART_ASSETS, _draw
+    from pipelines.charts import style
+
+    plt = style.pyplot()
+    problems = {}
+    with connect(built) as con:
+        for name in CHART_ASSETS:
+            for chart in _draw(name, con):
+                found = style.layout_problems(chart.fig)
+                plt.close(chart.fig)
+                if found:
+                    problems[chart.stem] = found
+    assert problems == {}
+
+
+def test_layout_check_catches_overlap_cut_off_and_missing_glyphs():
+    from pipelines.charts import style
+
+    plt = style.pyplot()
+    fig = plt.figure(figsize=(3, 2))
+    fig.text(0.1, 0.5, "first label here")
+    fig.text(0.15, 0.5, "second label here")
+    fig.text(0.9, 0.9, "runs off the right edge")
+    fig.text(0.1, 0.1, "ภาษาไทย")
+    with pytest.warns(UserWarning, match="missing from font"):  # what matplotlib says as it draws boxes
+        problems = style.layout_problems(fig)
+    plt.close(fig)
+    assert any(p.startswith("overlap: 'first label here'") for p in problems)
+    assert "cut off: 'runs off the right edge'" in problems
+    assert "cannot draw: 'ภาษาไทย'" in problems
+
+
+def test_source_line_drops_words_the_font_cannot_draw_and_keeps_the_address():
+    from pipelines.charts.style import cite, renderable
+
+    row = {"publisher": "MGR Online (ผู้จัดการออนไลน์)", "source_title": "ข่าว", "source_url": "https://www.x.th/a/1"}
+    assert cite(row) == "MGR Online, x.th/a/1"
+    assert not renderable("שלום") and not renderable("مرحبا") and renderable("Привет, Astana")
+
+
+def test_cross_jurisdiction_uses_a_log_scale_and_latest_period(built):
+    with connect(built) as con:
+        latest = dict(
+            con.execute(
+                "SELECT jurisdiction, max(period_end) FROM comparisons WHERE ratio IS NOT NULL AND subdivision IS NULL "
+                "GROUP BY 1"
+            ).fetchall()
+        )
+    with (built.charts_dir / "cross_jurisdiction_latest.csv").open(encoding="utf-8", newline="") as handle:
+        plotted = {row["jurisdiction"]: row["period_end"] for row in csv.DictReader(handle)}
+    assert plotted == {code: day.isoformat() for code, day in latest.items()}
+    assert "(log scale)" in svg_text(built.charts_dir / "cross_jurisdiction_latest.svg")
+
+
+def test_coverage_matrix_counts_every_figure(built):
+    with (built.charts_dir / "coverage_matrix.csv").open(encoding="utf-8", newline="") as handle:
+        cells = list(csv.DictReader(handle))
+    with connect(built) as con:
+        total = con.execute("SELECT count(*) FROM observations").fetchone()[0]
+    assert sum(int(c["migrants_figures"]) + int(c["employers_figures"]) for c in cells) == total
+    kaz_2008 = next(c for c in cells if c["jurisdiction"] == "KAZ" and c["year"] == "2008")
+    assert kaz_2008["coverage"] == "both" and int(kaz_2008["comparable_pairs"]) >= 2
+
+
+# --- Eurostat ----------------------------------------------------------------------------------------------------
+
+
+def test_eurostat_asset_succeeds_and_says_so_when_there_are_no_rows(built_copy):
+    result = materialise_keys(built_copy, [["charts", "eurostat_series"]])
+    assert result.success
+    metadata = result.asset_materializations_for_node("charts__eurostat_series")[0].metadata
+    assert metadata["charts"].value == 0
+    assert "no Eurostat-kind source" in metadata["status"].value
+    assert not list(built_copy.charts_dir.glob("eurostat_*.svg"))
+
+
+def test_eurostat_series_are_drawn_from_eurostat_sources(small):
+    entries = json.loads((small.charts_dir / "eurostat_series.index.json").read_text())
+    assert [entry["stem"] for entry in entries] == ["eurostat_fra", "eurostat_swe"]
+    with (small.charts_dir / "eurostat_swe.csv").open(encoding="utf-8", newline="") as handle:
+        plotted = {(row["measure"], row["year"]): float(row["value"]) for row in csv.DictReader(handle)}
+    assert plotted[("detected_violation", "2015")] == 1445
+    assert plotted[("returned", "2016")] == 11865
+    assert len(plotted) == 11
+    text = svg_text(small.charts_dir / "eurostat_swe.svg")
+    assert "Sweden, 2014–2016: in 2016, 17,585 ordered to leave, 11,865 returned" in text
+    assert "2015 found illegally present: b = break in time series." in text
+    assert "Sources: Eurostat" in text
+    with (small.charts_dir / "eurostat_swe.csv").open(encoding="utf-8", newline="") as handle:
+        sources = {row["source_id"] for row in csv.DictReader(handle)}
+    assert sources == {"eurostat_sample"}  # the curated sheet's copies (EUR-EIPRE-SE-*) are not drawn twice
+    report = (small.report_dir / "index.html").read_text(encoding="utf-8")
+    assert 'id="eurostat_swe"' in report and "geo=SE time=2015" in report
+
+
+# --- determinism and pixels --------------------------------------------------------------------------------------
+
+
+def test_same_data_gives_byte_identical_svg(small, tmp_path):
+    from pipelines.assets.charts import KAZAKHSTAN_2008
+    from pipelines.charts.chart import write_chart
+    from pipelines.charts.headline import ComparisonKey, build_headline
+
+    digests = []
+    for attempt in ("first", "second"):
+        with connect(small) as con:
+            files = write_chart(build_headline(con, ComparisonKey(*KAZAKHSTAN_2008)), tmp_path / attempt)
+        digests.append(hashlib.sha256(files.files["svg"].read_bytes()).hexdigest())
+    written_by_the_asset = hashlib.sha256((small.charts_dir / "headline_kaz_2008.svg").read_bytes()).hexdigest()
+    assert digests[0] == digests[1] == written_by_the_asset
+
+
+def test_another_process_draws_the_same_svg_bytes(small, tmp_path):
+    """A fresh interpreter with a different hash seed gives the same file (no set order, clock or salt leaks in)."""
+    code = (
+        "import sys, duckdb; from pathlib import Path; from pipelines.charts.chart import write_chart; "
+        "from pipelines.charts.headline import ComparisonKey, build_headline; "
+        "from pipelines.assets.charts import KAZAKHSTAN_2008; "
+        "con = duckdb.connect(sys.argv[1], read_only=True); "
+        "write_chart(build_headline(con, ComparisonKey(*KAZAKHSTAN_2008)), Path(sys.argv[2]))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run(
+        [sys.executable, "-c", code, str(small.warehouse_path), str(tmp_path)], check=True, env=env, cwd=REPO
+    )
+    assert (tmp_path / "headline_kaz_2008.svg").read_bytes() == (
+        small.charts_dir / "headline_kaz_2008.svg"
+    ).read_bytes()
+
+
+def baseline_charts(layout: Layout) -> dict:
+    from pipelines.assets.charts import KAZAKHSTAN_2008
+    from pipelines.charts import coverage, headline, ratios
+
+    with connect(layout) as con:
+        return {
+            "headline_kaz_2008": headline.build_headline(con, headline.ComparisonKey(*KAZAKHSTAN_2008)),
+            "ratio_over_time_kaz": ratios.build_ratio_over_time(con, "KAZ", None),
+            "coverage_matrix": coverage.build_coverage(con),
+        }
+
+
+@pytest.mark.parametrize("name", ["headline_kaz_2008", "ratio_over_time_kaz", "coverage_matrix"])
+def test_chart_matches_its_baseline(small, tmp_path, name):
+    from matplotlib.testing.compare import compare_images
+
+    from pipelines.charts import style
+
+    chart = baseline_charts(small)[name]
+    actual = tmp_path / f"{name}.png"
+    chart.fig.savefig(actual, dpi=BASELINE_DPI)
+    style.pyplot().close("all")
+    expected = BASELINES / f"{name}.png"
+    if os.environ.get("UPDATE_CHART_BASELINES"):
+        shutil.copy(actual, expected)
+    assert expected.exists(), f"no baseline {expected}: see this module's docstring"
+    difference = compare_images(str(expected), str(actual), tol=2.0)
+    assert difference is None, difference
+
+
+def test_baselines_are_small():
+    sizes = {path.name: path.stat().st_size for path in BASELINES.glob("*.png")}
+    assert len(sizes) == 3 and all(size < 80_000 for size in sizes.values()), sizes
+
+
+def test_chart_assets_show_a_small_thumbnail_and_file_paths(built_copy):
+    result = materialise_keys(built_copy, [["charts", "ratio_over_time"], ["charts", "coverage_matrix"]])
+    assert result.success
+    for node in ("charts__ratio_over_time", "charts__coverage_matrix"):
+        metadata = result.asset_materializations_for_node(node)[0].metadata
+        thumbnail = metadata["thumbnail"].value
+        assert thumbnail.startswith("![") and "data:image/png;base64," in thumbnail
+        assert len(thumbnail) < 100_000
+        assert sum(len(str(value.value)) for value in metadata.values()) < 120_000
+    coverage = result.asset_materializations_for_node("charts__coverage_matrix")[0].metadata
+    assert coverage["file_svg"].value == "assets/charts/coverage_matrix.svg"
+
+
+def test_a_chart_no_longer_drawn_is_removed(built_copy):
+    stale = {"stem": "ratio_over_time_xyz", "files": {"svg": "ratio_over_time_xyz.svg"}}
+    index = built_copy.charts_dir / "ratio_over_time.index.json"
+    entries = json.loads(index.read_text())
+    index.write_text(json.dumps([*entries, stale]))
+    (built_copy.charts_dir / "ratio_over_time_xyz.svg").write_text("<svg/>")
+    assert materialise_keys(built_copy, [["charts", "ratio_over_time"]]).success
+    assert not (built_copy.charts_dir / "ratio_over_time_xyz.svg").exists()
+    assert all((built_copy.charts_dir / entry["files"]["svg"]).exists() for entry in entries)
+
+
+def test_png_is_at_least_200_dpi(built):
+    from PIL import Image
+
+    with Image.open(built.charts_dir / "headline_kaz_2008.png") as image:
+        assert round(image.info["dpi"][0]) >= 200
+
+
+def test_readme_lists_every_chart_file_pattern():
+    from pipelines.assets.charts import CHART_ASSETS
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert all(files in readme for _, files in CHART_ASSETS.values())
