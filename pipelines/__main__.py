@@ -45,13 +45,13 @@ def one_run_at_a_time(layout: Layout) -> Iterator[None]:
         yield
 
 
-def run() -> int:
-    """Materialise everything; print where the warehouse and charts are, or exactly what failed."""
+def run(job: str = JOB) -> int:
+    """Materialise the job's assets; print where the warehouse and charts are, or exactly what failed."""
     from pipelines.definitions import defs
 
     layout = default_layout()
     with one_run_at_a_time(layout):
-        result = defs.resolve_job_def(JOB).execute_in_process(
+        result = defs.resolve_job_def(job).execute_in_process(
             run_config=QUIET_LOGS, instance=dg.DagsterInstance.get(), raise_on_error=False
         )
     if not result.success:
@@ -88,12 +88,13 @@ def main() -> None:
     parser.add_argument("command", choices=["run", "ui"], help="run: materialise every asset; ui: serve the UI")
     parser.add_argument("--host", default="127.0.0.1", help="ui: a loopback address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=3000, help="ui: the port (default 3000)")
+    parser.add_argument("--job", default=JOB, help=f"run: the job to run (default {JOB}; e.g. rebuild_warehouse)")
     arguments = parser.parse_args()
     if arguments.command == "ui":
         from pipelines.ui import serve
 
         sys.exit(serve(arguments.host, arguments.port))
-    sys.exit(run())
+    sys.exit(run(arguments.job))
 
 
 if __name__ == "__main__":

@@ -4,12 +4,17 @@ import dagster as dg
 
 
 def analyst_jobs() -> list:
-    """`rebuild_everything` and `render_charts_and_report`."""
+    """`rebuild_everything`, `rebuild_warehouse` and `render_charts_and_report`."""
     return [
         dg.define_asset_job(
             "rebuild_everything",
             selection=dg.AssetSelection.all(),
             description="Read every source, validate, rebuild the warehouse and redraw every chart.",
+        ),
+        dg.define_asset_job(
+            "rebuild_warehouse",
+            selection=dg.AssetSelection.all() - dg.AssetSelection.groups("charts", "reports"),
+            description="Read every source, validate, rebuild (and publish) the warehouse; charts are not redrawn.",
         ),
         dg.define_asset_job(
             "render_charts_and_report",

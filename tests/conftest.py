@@ -19,11 +19,12 @@ def copy_sources(target: Path) -> Layout:
     return Layout(target)
 
 
-def materialise(layout: Layout) -> dg.ExecuteInProcessResult:
-    """Run the whole default job against `layout` on an ephemeral instance, as `make run` does."""
+def materialise(layout: Layout, job: str = "rebuild_warehouse") -> dg.ExecuteInProcessResult:
+    """Run a job against `layout` on an ephemeral instance; by default everything but the charts (which take
+    most of the time and which most tests do not look at). `make run` runs `rebuild_everything`."""
     defs = build_definitions(layout)
     with dg.DagsterInstance.ephemeral() as instance:
-        return defs.resolve_job_def("rebuild_everything").execute_in_process(instance=instance, raise_on_error=False)
+        return defs.resolve_job_def(job).execute_in_process(instance=instance, raise_on_error=False)
 
 
 def failure_text(result: dg.ExecuteInProcessResult) -> str:
@@ -43,7 +44,7 @@ def failure_text(result: dg.ExecuteInProcessResult) -> str:
 def built_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Layout, dg.ExecuteInProcessResult]:
     """The shipped data materialised once, with the run's result (events, check evaluations)."""
     layout = copy_sources(tmp_path_factory.mktemp("built"))
-    result = materialise(layout)
+    result = materialise(layout, "rebuild_everything")
     assert result.success, failure_text(result)
     return layout, result
 

@@ -25,6 +25,7 @@ from conftest import REPO, failure_text, materialise
 from pipelines.definitions import build_definitions
 from pipelines.layout import Layout
 from pipelines.schema import OBSERVATION_COLUMNS
+from pipelines.validation.rejected import rejected_table_sql
 from pipelines.warehouse import StagedSource, build_warehouse, write_staged
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -89,7 +90,8 @@ def add_eurostat_source(layout: Layout) -> None:
         StagedSource(path.stem, path, json.loads(path.with_suffix(".source.json").read_text(encoding="utf-8")))
         for path in sorted(layout.staging_dir.glob("figures_*.parquet"))
     ]
-    build_warehouse(layout.warehouse_path, [*staged, StagedSource("eurostat_sample", parquet, provenance)])
+    sources = [*staged, StagedSource("eurostat_sample", parquet, provenance)]
+    build_warehouse(layout.warehouse_path, sources, rejected_table_sql(layout, "add-eurostat-sample"))
 
 
 def materialise_keys(layout: Layout, keys: list[list[str]]) -> dg.ExecuteInProcessResult:
@@ -98,16 +100,20 @@ def materialise_keys(layout: Layout, keys: list[list[str]]) -> dg.ExecuteInProce
     return dg.materialize(assets, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
 
 
-@pytest.fixture(scope="session")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Layout:
-    """A fixed sample sheet through the whole job, then a Eurostat-kind source added and its charts drawn."""
-    root = tmp_path_factory.mktemp("small")
+def sample_project(root: Path) -> Layout:
+    """A project holding only the fixed sample sheet (no official sources)."""
     figures = root / "data" / "raw" / "figures"
     figures.mkdir(parents=True)
     for name in ("sample.csv", "sample.meta.yml"):
         shutil.copy(FIXTURES / "figures" / name, figures / name)
-    layout = Layout(root)
-    result = materialise(layout)
+    return Layout(root)
+
+
+@pytest.fixture(scope="session")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Layout:
+    """A fixed sample sheet through the whole job, then a Eurostat-kind source added and its charts drawn."""
+    layout = sample_project(tmp_path_factory.mktemp("small"))
+    result = materialise(layout, "rebuild_everything")
     assert result.success, failure_text(result)
     add_eurostat_source(layout)
     redraw = [["charts", "eurostat_series"], ["charts", "coverage_matrix"], ["reports", "report_pack"]]
@@ -256,13 +262,17 @@ def test_coverage_matrix_counts_every_figure(built):
 # --- Eurostat ----------------------------------------------------------------------------------------------------
 
 
-def test_eurostat_asset_succeeds_and_says_so_when_there_are_no_rows(built_copy):
-    result = materialise_keys(built_copy, [["charts", "eurostat_series"]])
+def test_eurostat_asset_succeeds_and_says_so_when_there_are_no_rows(tmp_path):
+    layout = sample_project(tmp_path)
+    with dg.DagsterInstance.ephemeral() as instance:
+        built = build_definitions(layout).resolve_job_def("rebuild_warehouse").execute_in_process(instance=instance)
+    assert built.success
+    result = materialise_keys(layout, [["charts", "eurostat_series"]])
     assert result.success
     metadata = result.asset_materializations_for_node("charts__eurostat_series")[0].metadata
     assert metadata["charts"].value == 0
     assert "no Eurostat-kind source" in metadata["status"].value
-    assert not list(built_copy.charts_dir.glob("eurostat_*.svg"))
+    assert not list(layout.charts_dir.glob("eurostat_*.svg"))
 
 
 def test_eurostat_series_are_drawn_from_eurostat_sources(small):

@@ -172,7 +172,7 @@ def test_parse_refuses_unknown_geo_and_unparseable_values(tmp_path):
     assert sorted(staged.observations["figure_id"]) == [
         f"EUROSTAT-test_refusals-{g}-{y}" for g in ("AT", "HU") for y in (2021, 2022)
     ]
-    with (layout.rejected_dir / "eurostat_test_refusals.csv").open(encoding="utf-8", newline="") as handle:
+    with (layout.rejected_dir / "eurostat_test_refusals.cells.csv").open(encoding="utf-8", newline="") as handle:
         rejected = list(csv.DictReader(handle))
     assert {(r["column"], r["value"]) for r in rejected} == {("geo", "XX"), ("value", "n/a")}
     assert all(r["file"].endswith(".csv") and "time=" in r["row"] and r["reason"] for r in rejected)

@@ -27,7 +27,7 @@ def cli_env(layout: Layout, home: Path) -> dict[str, str]:
 
 def start_run(layout: Layout, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "pipelines", "run"],
+        [sys.executable, "-m", "pipelines", "run", "--job", "rebuild_warehouse"],
         cwd=layout.root,
         env=env,
         stdout=subprocess.PIPE,

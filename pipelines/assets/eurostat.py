@@ -15,6 +15,9 @@ from pipelines.eurostat import client, snapshots, staging
 from pipelines.eurostat.errors import SnapshotError
 from pipelines.layout import Layout
 from pipelines.sources import Dataset
+from pipelines.validation.checks import validate_staged
+from pipelines.validation.staging import conclude_checks, observations_check_spec
+from pipelines.warehouse import write_staged
 
 OFFICIAL = {"source_kind": "official"}
 PREVIEW_COLUMNS = ["figure_id", "jurisdiction", "period_end", "value", "flags"]
@@ -84,36 +87,46 @@ def eurostat_assets(layout: Layout, dataset: Dataset) -> list[dg.AssetsDefinitio
             data_version=dg.DataVersion(_version(dataset, snapshot)),
         )
 
+    key_staged = staged_key(dataset.source_id)
+
     @dg.asset(
-        key=staged_key(dataset.source_id),
+        key=key_staged,
         deps=[raw_key(dataset.source_id)],
         group_name="staging",
         kinds={"duckdb", "parquet"},
+        check_specs=[observations_check_spec(key_staged)],
         description=(
             f"Eurostat `{dataset.dataset}` parsed: total cells become `{dataset.measure}` observations with "
-            "their flags; every cell goes to the warehouse table eurostat_detail; unusable cells are written "
-            f"to data/curated/rejected/{dataset.source_id}.csv."
+            "their flags; every cell goes to the warehouse table eurostat_detail. Cells that cannot be parsed "
+            f"are kept in data/curated/rejected/{dataset.source_id}.cells.csv; totals that fail validation are "
+            f"quarantined in data/curated/rejected/{dataset.source_id}.csv (more than 1% stops the run)."
         ),
     )
-    def staged_dataset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    def staged_dataset(context: dg.AssetExecutionContext):
         snapshot, _ = snapshots.current_snapshot(dataset)
         try:
             staged = staging.stage(layout, dataset, snapshot)
         except SnapshotError as error:
             raise dg.Failure(description=f"{dataset.source_id}: {error}") from error
-        staging.write_provenance(staged_files(layout, dataset.source_id)[1], staged.provenance)
         if staged.rejected:
             context.log.warning(
                 f"{dataset.source_id}: {staged.rejected} cell(s) refused; "
-                f"see data/curated/rejected/{dataset.source_id}.csv"
+                f"see {layout.relative(staging.cells_rejected_file(layout, dataset.source_id))}"
             )
-        frame = staged.observations
-        return dg.MaterializeResult(
+        shown = layout.relative(snapshot.path) if snapshot else layout.relative(dataset.registry_file)
+        checked = validate_staged(staged.observations, asset_key=key_staged, source_kind="eurostat", file=shown)
+        yield from conclude_checks(context, layout, dataset.source_id, [checked.outcome], checked.rejected)
+        frame = checked.kept
+        parquet, provenance_file = staged_files(layout, dataset.source_id)
+        write_staged(frame, parquet)
+        staging.write_provenance(provenance_file, {**staged.provenance, "row_count": len(frame)})
+        yield dg.MaterializeResult(
             metadata={
                 "status": "parsed" if snapshot else "not yet retrieved",
                 "dagster/row_count": len(frame),
                 "detail_cells": staged.cells,
                 "rejected_cells": staged.rejected,
+                "quarantined_totals": len(checked.rejected),
                 "preview": dg.MetadataValue.md(
                     markdown_table(PREVIEW_COLUMNS, frame[PREVIEW_COLUMNS].head(10).values.tolist(), len(frame))
                 ),

@@ -24,6 +24,7 @@ PLOTTED_COLUMNS = [
     "publisher", "source_title", "source_url", "quote", "raw_path", "raw_sha256", "date_accessed",
 ]  # fmt: skip
 PLOT_HEIGHT = 3.3
+Y_LABEL_ROOM = 0.45  # inches left of the tick labels for the axis title
 
 ROWS_SQL = """
 SELECT o.*, year(o.period_end) AS year FROM observations_cited o JOIN sources s USING (source_id)
@@ -76,8 +77,10 @@ def build_eurostat(jurisdiction: str, rows: list[dict]) -> Chart:
         notes.insert(0, "Hollow points carry a Eurostat flag:")
     footer = [style.source_line(rows), style.note_line(notes)]
     legend = tuple(style.Key(style.capitalised(SERIES[m][1]), SERIES[m][2], "line", SERIES[m][3]) for m in measures)
+    top = max(row["value"] for row in rows) * 1.1
+    left = style.label_width([style.thousands(top)]) + Y_LABEL_ROOM
     fig, ax = style.frame(
-        style.Header(title, subtitle, (), legend), footer, PLOT_HEIGHT, style.Margins(left=0.9, right=0.3, below=0.55)
+        style.Header(title, subtitle, (), legend), footer, PLOT_HEIGHT, style.Margins(left=left, right=0.3, below=0.55)
     )
     for measure in measures:
         _, _, colour, marker = SERIES[measure]
@@ -92,7 +95,7 @@ def build_eurostat(jurisdiction: str, rows: list[dict]) -> Chart:
     step = 1 if len(years) <= 10 else 2 if len(years) <= 20 else 5
     ax.set_xticks(list(range(years[0], years[-1] + 1, step)))
     ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
-    ax.set_ylim(0, max(row["value"] for row in rows) * 1.1)
+    ax.set_ylim(0, top)
     style.thousands_axis(ax.yaxis)
     ax.xaxis.set_major_formatter(lambda value, _: str(int(value)))
     ax.set_ylabel("Persons (third-country nationals)")

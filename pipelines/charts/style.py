@@ -30,6 +30,8 @@ FONT = "DejaVu Sans"
 FORMATS = ("svg", "png", "pdf")
 PNG_DPI = 220
 THUMBNAIL_DPI = 40
+THUMBNAIL_MAX_PIXELS = 480
+THUMBNAIL_MAX_BYTES = 90_000
 LAYOUT_DPI = 100  # text is measured as Agg draws it at the figure's own dpi (wider than at 220 dpi or in SVG)
 
 WIDTH = 8.0  # inches: a full text width in a report, legible at half a page
@@ -424,8 +426,13 @@ def save(fig, stem: Path) -> dict[str, Path]:
 
 
 def thumbnail_markdown(fig, alt: str) -> str:
-    """A small PNG of the figure as inline markdown for the Dagster UI (kept well under 100 KB)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=THUMBNAIL_DPI)
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    """A small PNG of the figure as inline markdown for the Dagster UI (at most THUMBNAIL_MAX_BYTES)."""
+    dpi = min(THUMBNAIL_DPI, THUMBNAIL_MAX_PIXELS / max(fig.get_size_inches()))
+    while True:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi)
+        encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+        if len(encoded) <= THUMBNAIL_MAX_BYTES or dpi < 10:
+            break
+        dpi *= 0.75
     return f"![{alt.replace(']', ')').replace('[', '(')}](data:image/png;base64,{encoded})"

@@ -26,9 +26,9 @@ from pipelines.files import replaced_on_success
 from pipelines.layout import Layout
 from pipelines.schema import OBSERVATION_COLUMNS
 from pipelines.sources import Dataset
-from pipelines.warehouse import write_staged
+from pipelines.validation.results import ROW_NUMBER as ROW_LOCATOR
 
-REJECTED_COLUMNS = ["file", "row", "column", "value", "reason"]
+REJECTED_COLUMNS = ["file", "row", "column", "value", "reason", "source_id"]
 DUCKDB_SETTINGS = {"memory_limit": "256MB", "preserve_insertion_order": "false"}
 # Eurostat status flags (https://ec.europa.eu/eurostat/data/database/information): kept verbatim in `flags`.
 FLAG_MEANINGS = {
@@ -172,20 +172,25 @@ def _observations(
                 "notes": " ".join(notes),
                 "locator": f"{shown} (sha256 {snapshot.sha256[:12]}) {row['cell'] or 'cell'} {dataset.dataset}[{cell}]",
                 "flags": flags,
+                ROW_LOCATOR: f"{dataset.dataset}[{cell}]",
             }
         )
-    return pd.DataFrame(rows, columns=list(OBSERVATION_COLUMNS))
+    return pd.DataFrame(rows, columns=[*OBSERVATION_COLUMNS, ROW_LOCATOR])
+
+
+def cells_rejected_file(layout: Layout, source_id: str) -> Path:
+    """Where the cells that could not be parsed are kept (the validated totals have `<source_id>.csv`)."""
+    return layout.rejected_dir / f"{source_id}.cells.csv"
 
 
 def stage(layout: Layout, dataset: Dataset, snapshot: Snapshot | None) -> StagedDataset:
-    """Parse the snapshot in use into the detail file, the rejected file and the staged observations."""
-    observations_file = layout.staging_dir / f"{dataset.source_id}.parquet"
-    rejected_file = layout.rejected_dir / f"{dataset.source_id}.csv"
+    """Parse the snapshot in use into the detail file and the rejected-cells file; return the total cells as
+    observations (with `_row`, the cell each came from) for validation before they are staged."""
+    rejected_file = cells_rejected_file(layout, dataset.source_id)
     detail_file = detail_path(layout, dataset.source_id)
     layout.staging_dir.mkdir(parents=True, exist_ok=True)
     if snapshot is None:
-        frame = pd.DataFrame(columns=list(OBSERVATION_COLUMNS))
-        write_staged(frame, observations_file)
+        frame = pd.DataFrame(columns=[*OBSERVATION_COLUMNS, ROW_LOCATOR])
         detail_file.unlink(missing_ok=True)
         rejected_file.unlink(missing_ok=True)
         return StagedDataset(frame, 0, 0, provenance(layout, dataset, None, 0))
@@ -214,8 +219,7 @@ def stage(layout: Layout, dataset: Dataset, snapshot: Snapshot | None) -> Staged
                 f"{shown}: several total cells for {duplicates[:5]}; "
                 f"pin more dimensions in `totals` of {layout.relative(dataset.registry_file)}"
             )
-        _write_rejected(con, rejected_file, shown, rejected)
-    write_staged(frame, observations_file)
+        _write_rejected(con, rejected_file, shown, dataset.source_id, rejected)
     return StagedDataset(frame, cells, rejected, provenance(layout, dataset, snapshot, len(frame)))
 
 
@@ -233,7 +237,7 @@ def _require_pinned(con, dataset: Dataset, dimensions: list[str], pinned: dict, 
         )
 
 
-def _write_rejected(con, rejected_file: Path, shown: str, rejected: int) -> None:
+def _write_rejected(con, rejected_file: Path, shown: str, source_id: str, rejected: int) -> None:
     if not rejected:
         rejected_file.unlink(missing_ok=True)
         return
@@ -247,7 +251,8 @@ def _write_rejected(con, rejected_file: Path, shown: str, rejected: int) -> None
     def rows():
         while batch := cursor.fetchmany(10_000):
             for row, column, value, reason in batch:
-                yield {"file": shown, "row": row, "column": column, "value": value, "reason": reason}
+                yield {"file": shown, "row": row, "column": column, "value": value, "reason": reason,
+                       "source_id": source_id}  # fmt: skip
 
     write_csv(rejected_file, REJECTED_COLUMNS, rows())
 
