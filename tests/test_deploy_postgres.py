@@ -496,7 +496,9 @@ def test_killing_the_daemon_mid_run_loses_no_run(team: Team, services: Services)
             _wait(lambda: instance.get_run_by_id(second).status in TERMINAL, "the queued run", logs=logs)
             assert _statuses(instance, run_ids) == dict.fromkeys(run_ids, dg.DagsterRunStatus.SUCCESS)
             not_finished = [status for status in dg.DagsterRunStatus if status not in TERMINAL]
-            assert instance.get_runs(dg.RunsFilter(statuses=not_finished)) == []
+            # only runs the automation sensor has since requested (charts made stale by these runs) may be live
+            live = instance.get_runs(dg.RunsFilter(statuses=not_finished))
+            assert all(run.job_name == "__ASSET_JOB" and run.run_id not in run_ids for run in live), live
             for run_id in run_ids:
                 assert instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_SUCCESS)
     finally:
