@@ -229,7 +229,7 @@ def incremental_part(options) -> list[Figure]:
     root = project_copy()
     home = Path(tempfile.mkdtemp(prefix="bench_dagster_home_"))
     try:
-        with dg.DagsterInstance.local_temp(str(home)) as instance:
+        with dg.DagsterInstance.local_temp(str(home), overrides={"telemetry": {"enabled": False}}) as instance:
             defs = build_definitions(Layout(root))
             graph = defs.resolve_asset_graph()
             in_job = defs.resolve_job_def(job).asset_layer.executable_asset_keys
