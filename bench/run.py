@@ -172,6 +172,7 @@ def scale_part(options) -> list[Figure]:
             for pipeline_run, baseline_run in results:
                 assert pipeline_run["loaded"] == baseline_run["loaded"], (pipeline_run, baseline_run)
             peaks[cells] = max(r["peak_rss_mb"] for r, _ in results)
+            steps = {step: statistics.median(r["times"][step] for r, _ in results) for step in results[0][0]["times"]}
             figures.append(
                 Figure(
                     f"Eurostat path / DuckDB alone, {cells:,} cells",
@@ -179,6 +180,7 @@ def scale_part(options) -> list[Figure]:
                     1.5,
                     pipeline_s=measured["first_s"],
                     duckdb_s=measured["second_s"],
+                    pipeline_steps_s=steps,
                     runs=measured["runs"],
                 )
             )
@@ -296,11 +298,12 @@ def machine() -> dict:
 
 
 def print_table(figures: list[Figure]) -> None:
-    print(f"\n{'figure':<58} {'value':>10} {'target':>10}  mark")
+    print(f"\n{'figure':<58} {'value':>10} {'target':>10}  mark    medians")
     for figure in figures:
         target = "" if figure["target"] is None else f"<= {figure['target']:g}{figure['unit']}"
         mark = {True: "pass", False: "MISS", None: "(info)"}[figure["passed"]]
-        print(f"{figure['name']:<58} {figure['value']:>9.2f}{figure['unit']:<1} {target:>10}  {mark}")
+        sides = ", ".join(f"{k[:-2]} {v:.2f}s" for k, v in figure.items() if k.endswith("_s") and isinstance(v, float))
+        print(f"{figure['name']:<58} {figure['value']:>9.2f}{figure['unit']:<1} {target:>10}  {mark:<6}  {sides}")
 
 
 def main(argv: list[str] | None = None) -> int:
