@@ -83,6 +83,19 @@ def timed_pipeline(root: Path, job: str, instance, asset_selection=None) -> floa
     return seconds
 
 
+def outputs(root: Path) -> tuple:
+    """What a run produced: rows per warehouse table and the chart files, to check both sides did the same work."""
+    import duckdb
+
+    from pipelines.layout import Layout
+    from pipelines.warehouse import ANALYST_TABLES
+
+    layout = Layout(root)
+    with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+        rows = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ANALYST_TABLES}
+    return rows, sorted(path.name for path in layout.charts_dir.glob("*.svg"))
+
+
 def pipeline_part(options) -> list[Figure]:
     """The pipeline run against the plain script, both in this (warm) process on fresh copies of data/raw."""
     import dagster as dg
@@ -91,12 +104,15 @@ def pipeline_part(options) -> list[Figure]:
     from pipelines.layout import Layout
 
     job, with_charts = JOBS[options.scope], options.scope == "everything"
+    produced: list[tuple] = []
 
     def dagster_side() -> float:
         root = project_copy()
         try:
             with dg.DagsterInstance.ephemeral() as instance:
-                return timed_pipeline(root, job, instance)
+                seconds = timed_pipeline(root, job, instance)
+            produced.append(outputs(root))
+            return seconds
         finally:
             shutil.rmtree(root)
 
@@ -105,7 +121,10 @@ def pipeline_part(options) -> list[Figure]:
         try:
             started = time.perf_counter()
             peer.run_peer(Layout(root), charts=with_charts)
-            return time.perf_counter() - started
+            seconds = time.perf_counter() - started
+            if outputs(root) != produced[-1]:
+                raise SystemExit(f"the peer's output differs from the pipeline's: {outputs(root)} {produced[-1]}")
+            return seconds
         finally:
             shutil.rmtree(root)
 
