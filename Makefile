@@ -9,7 +9,7 @@ export PYTHONUNBUFFERED := 1
 HOST ?= 127.0.0.1
 PORT ?= 3000
 
-.PHONY: run test ui lint setup clean
+.PHONY: run test ui lint setup clean bench
 
 run: setup
 	$(VENV)/bin/python -m pipelines run
@@ -19,6 +19,9 @@ test: setup
 
 ui: setup
 	$(VENV)/bin/python -m pipelines ui --host $(HOST) --port $(PORT)
+
+bench: setup
+	$(VENV)/bin/python bench/run.py $(BENCH_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,6 @@
 """Smoke test of the chart benchmark: it runs on a built project and prints its table (timings not checked)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -16,3 +17,16 @@ def test_chart_benchmark_runs_and_prints_a_table(built):
     assert out.returncode == 0, out.stderr
     assert "headline_kaz_2008" in out.stdout and "charts: suite" in out.stdout
     assert "report pack" in out.stdout and "Type 42 / Type 3" in out.stdout
+
+
+def test_benchmark_runner_runs_the_cheap_parts_and_writes_json(tmp_path):
+    out = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--only", "load,scale", "--results", str(tmp_path)],
+        capture_output=True, text=True, cwd=REPO, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "code location load / import dagster" in out.stdout and "peak RSS growth" in out.stdout
+    (written,) = tmp_path.glob("bench_*.json")
+    figures = json.loads(written.read_text())["figures"]
+    assert {figure["name"].split(",")[0] for figure in figures} >= {"Eurostat path / DuckDB alone", "peak RSS"}
+    assert all(figure["value"] > 0 for figure in figures)
