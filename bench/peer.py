@@ -22,10 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipelines import sheets  # noqa: E402
-from pipelines.assets.figures import staged_files  # noqa: E402
+from pipelines.assets.figures import sheet_origin, staged_files, write_sheet_staging  # noqa: E402
 from pipelines.eurostat import snapshots, staging  # noqa: E402
 from pipelines.layout import Layout  # noqa: E402
-from pipelines.provenance import sha256_of  # noqa: E402
 from pipelines.schema import OBSERVATION_COLUMNS  # noqa: E402
 from pipelines.sources import read_registry  # noqa: E402
 from pipelines.validation.checks import CURATED_KIND, validate_staged  # noqa: E402
@@ -59,19 +58,7 @@ def stage_sheet(layout: Layout, sheet: sheets.Sheet) -> None:
     record_rejected(layout, sheet.source_id, problems, RUN_ID)
     if problems:
         raise SystemExit(f"{shown}: {len(problems)} bad row(s)")
-    frame = checked.kept[list(OBSERVATION_COLUMNS)]
-    parquet, provenance_file = staged_files(layout, sheet.source_id)
-    write_staged(frame, parquet)
-    provenance = {
-        "source_id": sheet.source_id,
-        "kind": CURATED_KIND,
-        "raw_path": shown,
-        "title": sheet.name,
-        "sha256": sha256_of(sheet.path),
-        "size_bytes": sheet.path.stat().st_size,
-        "row_count": len(frame),
-    }
-    provenance_file.write_text(json.dumps(provenance, indent=2), encoding="utf-8")
+    write_sheet_staging(layout, sheet, checked.kept[list(OBSERVATION_COLUMNS)], sheet_origin(layout, sheet)[0])
 
 
 def stage_dataset(layout: Layout, dataset) -> None:

@@ -69,6 +69,24 @@ def _code_check(key: dg.AssetKey, name: str, rule, problems: list[Problem], **kw
     return CheckOutcome(key, name, (RuleResult(rule, len(problems), tuple(problems)),), **kwargs)
 
 
+def write_sheet_staging(layout: Layout, sheet: sheets.Sheet, frame: pd.DataFrame, origin: Origin | None) -> None:
+    """Stage a sheet's checked observations and its provenance record (the row of `sources`)."""
+    parquet, provenance_file = staged_files(layout, sheet.source_id)
+    write_staged(frame, parquet)
+    provenance = {
+        "source_id": sheet.source_id,
+        "kind": CURATED_KIND,
+        "raw_path": layout.relative(sheet.path),
+        "sha256": sha256_of(sheet.path),
+        "size_bytes": sheet.path.stat().st_size,
+        "row_count": len(frame),
+        **(origin.as_dict() if origin else {"title": sheet.name}),
+        "retrieved_at": origin.date_accessed if origin else None,
+    }
+    with replaced_on_success(provenance_file) as temporary:
+        temporary.write_text(json.dumps(provenance, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
 def figure_sheet_assets(layout: Layout, sheet: sheets.Sheet) -> list[dg.AssetsDefinition]:
     """The raw and staging assets of one figure sheet, with their checks."""
     shown_as = layout.relative(sheet.path)
@@ -159,20 +177,7 @@ def figure_sheet_assets(layout: Layout, sheet: sheets.Sheet) -> list[dg.AssetsDe
         if formats.blocks or checked.outcome.blocks:
             yield from conclude_checks(context, layout, sheet.source_id, [formats, checked.outcome], rejected)
         frame = checked.kept[list(OBSERVATION_COLUMNS)]
-        parquet, provenance_file = staged_files(layout, sheet.source_id)
-        write_staged(frame, parquet)
-        provenance = {
-            "source_id": sheet.source_id,
-            "kind": CURATED_KIND,
-            "raw_path": shown_as,
-            "sha256": sha256_of(sheet.path),
-            "size_bytes": sheet.path.stat().st_size,
-            "row_count": len(frame),
-            **(origin.as_dict() if origin else {"title": sheet.name}),
-            "retrieved_at": origin.date_accessed if origin else None,
-        }
-        with replaced_on_success(provenance_file) as temporary:
-            temporary.write_text(json.dumps(provenance, indent=2, ensure_ascii=False), encoding="utf-8")
+        write_sheet_staging(layout, sheet, frame, origin)
         yield dg.MaterializeResult(
             metadata={
                 "dagster/row_count": len(frame),
