@@ -5,17 +5,20 @@ renamed over the published one and the old one dropped. Readers see the previous
 commit and the new one after it, never a mix; a failure anywhere rolls everything back.
 """
 
+from __future__ import annotations
+
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-import psycopg
-from psycopg import sql
+import lazy_loader as lazy
 
 from pipelines.warehouse import ANALYST_TABLES
+
+duckdb = lazy.load("duckdb", error_on_import=True)
+psycopg = lazy.load("psycopg", error_on_import=True)
 
 URL_ENV = "ENFORCEMENT_PUBLISH_URL"
 SCHEMA_ENV = "ENFORCEMENT_PUBLISH_SCHEMA"
@@ -70,7 +73,7 @@ class PublishTarget:
                 raise PublishError(f"publish {what} {name!r}: expected lower-case letters, digits and _ (max 48)")
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "PublishTarget | None":
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> PublishTarget | None:
         """The target configured by ENFORCEMENT_PUBLISH_URL (and _SCHEMA, _READER_ROLE), or None if unset."""
         url = environ.get(URL_ENV, "").strip()
         if not url:
@@ -121,7 +124,7 @@ def publish_warehouse(
     """
     comments = comments or {}
     with duckdb.connect(str(warehouse), read_only=True) as source, psycopg.connect(target.url) as pg:
-        pg.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(lock_timeout))
+        pg.execute(psycopg.sql.SQL("SET LOCAL lock_timeout = {}").format(lock_timeout))
         pg.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"enforcement publish {target.schema}"])
         if not pg.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [target.reader_role]).fetchone():
             raise PublishError(
@@ -129,24 +132,26 @@ def publish_warehouse(
                 f"(CREATE ROLE {target.reader_role} NOLOGIN; see deploy/README.md) or set {READER_ROLE_ENV}"
             )
         staging, previous, schema = (
-            sql.Identifier(name) for name in (target.staging_schema, target.previous_schema, target.schema)
+            psycopg.sql.Identifier(name) for name in (target.staging_schema, target.previous_schema, target.schema)
         )
-        pg.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(staging))
-        pg.execute(sql.SQL("CREATE SCHEMA {}").format(staging))
+        pg.execute(psycopg.sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(staging))
+        pg.execute(psycopg.sql.SQL("CREATE SCHEMA {}").format(staging))
         counts = {table: _copy_table(source, pg, table, target.staging_schema) for table in PUBLISHED_TABLES}
         for table in comments.keys() & counts.keys():
-            published = sql.Identifier(target.staging_schema, table)
-            pg.execute(sql.SQL("COMMENT ON TABLE {} IS {}").format(published, comments[table]))
-        pg.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(staging, note or "enforcement statistics warehouse"))
-        reader = sql.Identifier(target.reader_role)
-        pg.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(staging, reader))
-        pg.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(staging, reader))
+            published = psycopg.sql.Identifier(target.staging_schema, table)
+            pg.execute(psycopg.sql.SQL("COMMENT ON TABLE {} IS {}").format(published, comments[table]))
+        pg.execute(
+            psycopg.sql.SQL("COMMENT ON SCHEMA {} IS {}").format(staging, note or "enforcement statistics warehouse")
+        )
+        reader = psycopg.sql.Identifier(target.reader_role)
+        pg.execute(psycopg.sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(staging, reader))
+        pg.execute(psycopg.sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(staging, reader))
         exists = pg.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [target.schema]).fetchone()
         if exists:
-            pg.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(previous))
-            pg.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(schema, previous))
-        pg.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(staging, schema))
-        pg.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(previous))
+            pg.execute(psycopg.sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(previous))
+            pg.execute(psycopg.sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(schema, previous))
+        pg.execute(psycopg.sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(staging, schema))
+        pg.execute(psycopg.sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(previous))
     return counts
 
 
@@ -168,18 +173,26 @@ def _copy_table(source: duckdb.DuckDBPyConnection, pg: psycopg.Connection, table
     ).fetchone()
     types = [postgres_type(kind) or "text" for _, kind, _ in columns]
     definitions = [
-        sql.SQL("{} {}{}").format(sql.Identifier(name), sql.SQL(kind), sql.SQL("" if nullable else " NOT NULL"))
+        psycopg.sql.SQL("{} {}{}").format(
+            psycopg.sql.Identifier(name), psycopg.sql.SQL(kind), psycopg.sql.SQL("" if nullable else " NOT NULL")
+        )
         for (name, _, nullable), kind in zip(columns, types, strict=True)
     ]
     if keys:
-        definitions.append(sql.SQL("PRIMARY KEY ({})").format(sql.SQL(", ").join(map(sql.Identifier, keys[0]))))
-    pg.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(schema, table), sql.SQL(", ").join(definitions)))
+        definitions.append(
+            psycopg.sql.SQL("PRIMARY KEY ({})").format(psycopg.sql.SQL(", ").join(map(psycopg.sql.Identifier, keys[0])))
+        )
+    pg.execute(
+        psycopg.sql.SQL("CREATE TABLE {} ({})").format(
+            psycopg.sql.Identifier(schema, table), psycopg.sql.SQL(", ").join(definitions)
+        )
+    )
     selected = ", ".join(
         f'"{name}"' if postgres_type(kind) else f'CAST("{name}" AS VARCHAR)' for name, kind, _ in columns
     )
     cursor = source.execute(f'SELECT {selected} FROM "{table}"')
     rows = 0
-    copy_sql = sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(sql.Identifier(schema, table))
+    copy_sql = psycopg.sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(psycopg.sql.Identifier(schema, table))
     with pg.cursor().copy(copy_sql) as copy:
         copy.set_types([re.sub(r"\(.*\)", "", kind) for kind in types])  # numeric(18,3) -> numeric
         while batch := cursor.fetchmany(BATCH_ROWS):

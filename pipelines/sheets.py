@@ -5,18 +5,22 @@ A sheet is any CSV in `data/raw/figures/` with the reference header. Every row c
 This module only reads structure and types cells; what a good row is lives in `pipelines/validation/rules.py`.
 """
 
+from __future__ import annotations
+
 import csv
 import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
+import lazy_loader as lazy
 
 from pipelines.problems import BadInputError, Problem
 from pipelines.schema import OBSERVATION_COLUMNS
 from pipelines.validation.results import ROW_FILE, ROW_NUMBER
 from pipelines.validation.rules import ISO_DATE_FORMAT
+
+pd = lazy.load("pandas", error_on_import=True)
 
 SHEET_COLUMNS = (
     "figure_id", "jurisdiction_iso3", "subnational_area", "period_start", "period_end", "target_group",

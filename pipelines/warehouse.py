@@ -1,16 +1,20 @@
 """The DuckDB warehouse: built whole in a new file, checked, then swapped in for the last good one."""
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-import pandas as pd
+import lazy_loader as lazy
 
 from pipelines import vocabulary
 from pipelines.eurostat.detail import load_detail
 from pipelines.files import replaced_on_success
 from pipelines.schema import OBSERVATION_COLUMNS, SOURCE_COLUMNS
+
+duckdb = lazy.load("duckdb", error_on_import=True)
+pd = lazy.load("pandas", error_on_import=True)
 
 ANALYST_TABLES = ("observations", "comparisons", "measures", "units", "sources", "eurostat_detail", "rejected_rows")
 

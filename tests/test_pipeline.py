@@ -152,6 +152,8 @@ def test_definitions_load_without_heavy_imports():
         "import sys, pipelines.definitions as d; "
         "assert 'great_expectations' not in sys.modules, 'GX imported'; "
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported'; "
+        "loaded = {m.split('.')[0] for m in sys.modules if '.' in m}; "
+        "assert not loaded & {'pandas', 'duckdb', 'psycopg', 'urllib3'}, loaded; "
         "print(len(list(d.defs.resolve_all_asset_keys())))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)

@@ -4,10 +4,12 @@ from collections.abc import Iterator
 from datetime import date
 
 import dagster as dg
-import duckdb
+import lazy_loader as lazy
 
 from pipelines.assets.metadata import markdown_table
 from pipelines.layout import Layout
+
+duckdb = lazy.load("duckdb", error_on_import=True)
 
 KAZAKHSTAN_2008 = ("KAZ", None, date(2008, 1, 1), date(2008, 12, 31))
 WAREHOUSE_DEPS = ["observations", "comparisons", "sources"]
@@ -48,7 +50,7 @@ CHART_ASSETS = {
 }
 
 
-def _draw(name: str, con: duckdb.DuckDBPyConnection) -> Iterator:
+def _draw(name: str, con: "duckdb.DuckDBPyConnection") -> Iterator:
     """The Chart objects an asset draws from the warehouse, one at a time (matplotlib is imported only here)."""
     from pipelines.charts import compare, coverage, eurostat, headline, ratios
 

@@ -4,7 +4,7 @@ validation checks (blocking: a curated sheet with any bad row stops the run befo
 import json
 
 import dagster as dg
-import pandas as pd
+import lazy_loader as lazy
 
 from pipelines import sheets
 from pipelines.assets.metadata import failure, markdown_table
@@ -20,6 +20,8 @@ from pipelines.validation.rules import ORIGIN, READABLE, sheet_cells_suite, shee
 from pipelines.validation.staging import conclude_checks, observations_check_spec
 from pipelines.warehouse import write_staged
 
+pd = lazy.load("pandas", error_on_import=True)
+
 PREVIEW_COLUMNS = ["figure_id", "jurisdiction", "period_end", "measure", "value", "unit"]
 RAW_PREVIEW_COLUMNS = ["figure_id", "jurisdiction_iso3", "period_end", "measure", "value", "unit", "publisher"]
 RAW_CHECKS = {
@@ -31,7 +33,7 @@ STAGING_CHECKS = {
 }
 
 
-def _raw_preview(cells: pd.DataFrame | None) -> str:
+def _raw_preview(cells: "pd.DataFrame | None") -> str:
     """The sheet's first rows as the analyst typed them."""
     if cells is None:
         return "unreadable: see the structure check"
@@ -69,7 +71,7 @@ def _code_check(key: dg.AssetKey, name: str, rule, problems: list[Problem], **kw
     return CheckOutcome(key, name, (RuleResult(rule, len(problems), tuple(problems)),), **kwargs)
 
 
-def write_sheet_staging(layout: Layout, sheet: sheets.Sheet, frame: pd.DataFrame, origin: Origin | None) -> None:
+def write_sheet_staging(layout: Layout, sheet: sheets.Sheet, frame: "pd.DataFrame", origin: Origin | None) -> None:
     """Stage a sheet's checked observations and its provenance record (the row of `sources`)."""
     parquet, provenance_file = staged_files(layout, sheet.source_id)
     write_staged(frame, parquet)

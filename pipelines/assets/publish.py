@@ -3,12 +3,14 @@
 import time
 
 import dagster as dg
-import psycopg
+import lazy_loader as lazy
 
 from pipelines.assets.metadata import markdown_table
 from pipelines.assets.warehouse import TABLE_DESCRIPTIONS
 from pipelines.layout import Layout
 from pipelines.publish import PUBLISHED_TABLES, URL_ENV, PublishError, PublishTarget, publish_warehouse
+
+psycopg = lazy.load("psycopg", error_on_import=True)
 
 PUBLISH_KEY = dg.AssetKey(["publish", "postgres_warehouse"])
 

@@ -4,7 +4,7 @@ import json
 from dataclasses import replace
 
 import dagster as dg
-import duckdb
+import lazy_loader as lazy
 
 from pipelines.assets.figures import staged_files
 from pipelines.assets.metadata import markdown_table
@@ -14,6 +14,8 @@ from pipelines.validation.rejected import rejected_table_sql
 from pipelines.validation.report import write_report
 from pipelines.validation.warehouse_checks import CHECKS, warehouse_checks
 from pipelines.warehouse import StagedSource, WarehouseBusyError, build_warehouse
+
+duckdb = lazy.load("duckdb", error_on_import=True)
 
 TABLE_DESCRIPTIONS = {
     "observations": (
@@ -77,7 +79,7 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
             staged.append(StagedSource(source_id, parquet, json.loads(provenance.read_text(encoding="utf-8"))))
         outcomes: list[CheckOutcome] = []
 
-        def guard(con: duckdb.DuckDBPyConnection) -> None:
+        def guard(con: "duckdb.DuckDBPyConnection") -> None:
             outcomes.extend(warehouse_checks(con))
             report = write_report(layout, context.run_id, outcomes)
             outcomes[:] = [replace(outcome, report=report) for outcome in outcomes]
@@ -104,7 +106,7 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
     return warehouse
 
 
-def _table_metadata(con: duckdb.DuckDBPyConnection, table: str, rows: int, layout: Layout) -> dict:
+def _table_metadata(con: "duckdb.DuckDBPyConnection", table: str, rows: int, layout: Layout) -> dict:
     described = con.execute(f"DESCRIBE {table}").fetchall()
     schema = dg.TableSchema(columns=[dg.TableColumn(name, kind) for name, kind, *_ in described])
     cursor = con.execute(f"SELECT * FROM {table} LIMIT 5")

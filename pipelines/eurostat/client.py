@@ -5,9 +5,11 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-import urllib3
+import lazy_loader as lazy
 
 from pipelines.eurostat.errors import SnapshotError
+
+urllib3 = lazy.load("urllib3", error_on_import=True)
 
 API_BASE_ENV = "EUROSTAT_API_BASE"
 CHUNK = 1 << 20

@@ -1,9 +1,14 @@
 """The warehouse table `eurostat_detail`: every usable cell of every staged Eurostat cube, read by DuckDB."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable
 from pathlib import Path
 
-import duckdb
+import lazy_loader as lazy
+
+duckdb = lazy.load("duckdb", error_on_import=True)
+
 
 EMPTY_DETAIL = """
 CREATE TABLE eurostat_detail (source_id VARCHAR, dataset VARCHAR, geo VARCHAR, time VARCHAR, jurisdiction VARCHAR,

@@ -5,6 +5,8 @@ that exposes the cube to DuckDB as one row per cell: its dimension codes, `geo`,
 Eurostat's status flag and a `cell` locator.
 """
 
+from __future__ import annotations
+
 import csv
 import json
 import math
@@ -13,9 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
+import lazy_loader as lazy
 
 from pipelines.eurostat.errors import SnapshotError
+
+duckdb = lazy.load("duckdb", error_on_import=True)
 
 CONTENT_TYPES = {
     "jsonstat": ("application/json", "application/vnd.json-stat+json"),

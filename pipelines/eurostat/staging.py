@@ -7,13 +7,14 @@ ones go to `data/curated/rejected/<source_id>.csv`; the cells pinned by the regi
 observations.
 """
 
+from __future__ import annotations
+
 import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
-import pandas as pd
+import lazy_loader as lazy
 import pycountry
 
 from pipelines import vocabulary
@@ -27,6 +28,9 @@ from pipelines.layout import Layout
 from pipelines.schema import OBSERVATION_COLUMNS
 from pipelines.sources import Dataset
 from pipelines.validation.results import ROW_NUMBER as ROW_LOCATOR
+
+duckdb = lazy.load("duckdb", error_on_import=True)
+pd = lazy.load("pandas", error_on_import=True)
 
 REJECTED_COLUMNS = ["file", "row", "column", "value", "reason", "source_id"]
 DUCKDB_SETTINGS = {"memory_limit": "256MB", "preserve_insertion_order": "false"}

@@ -1,16 +1,20 @@
 """From rule results to Dagster asset checks: severity policy, quarantine, check metadata and messages."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 import dagster as dg
-import pandas as pd
+import lazy_loader as lazy
 
 from pipelines.assets.metadata import markdown_table, problems_markdown
 from pipelines.problems import BadInputError, Problem
 from pipelines.validation.results import ROW_NUMBER, RuleResult
 from pipelines.validation.rules import EARLIEST_PERIOD, Suite, observation_suite
+
+pd = lazy.load("pandas", error_on_import=True)
 
 CURATED_KIND = "figure_sheet"
 QUARANTINE_LIMIT = 0.01  # official sources: more than 1% of rows failing stops the run

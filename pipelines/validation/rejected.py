@@ -3,15 +3,19 @@ refusals, which the warehouse turns into its `rejected_rows` table) and appended
 `data/curated/rejected.duckdb` (table `rejected_rows`), which also records runs that were stopped and so never
 touched the warehouse."""
 
+from __future__ import annotations
+
 import csv
 import time
 from pathlib import Path
 
-import duckdb
+import lazy_loader as lazy
 
 from pipelines.exports import FORMULA_STARTS, write_csv
 from pipelines.layout import Layout
 from pipelines.problems import Problem
+
+duckdb = lazy.load("duckdb", error_on_import=True)
 
 REJECTED_COLUMNS = ("file", "row", "column", "value", "reason", "run_id", "source_id")
 LOG_SQL = "CREATE TABLE IF NOT EXISTS rejected_rows (" + ", ".join(f'"{c}" VARCHAR' for c in REJECTED_COLUMNS)

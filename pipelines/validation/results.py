@@ -1,11 +1,15 @@
 """What running a suite yields, backend-neutral: for each rule, how many rows failed and the problems found."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 
-import pandas as pd
+import lazy_loader as lazy
 
 from pipelines.problems import Problem
 from pipelines.validation.rules import Rule
+
+pd = lazy.load("pandas", error_on_import=True)
 
 ROW_FILE, ROW_NUMBER = "_file", "_row"  # the columns every validated frame or table carries to name its rows
 

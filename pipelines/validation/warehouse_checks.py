@@ -1,16 +1,20 @@
 """Checks on the warehouse as it is being built (before it is swapped in), as DuckDB SQL: the observation
 suite over every source at once (so figure ids are unique across all sheets), and two consistency warnings."""
 
+from __future__ import annotations
+
 from datetime import date
 
 import dagster as dg
-import duckdb
+import lazy_loader as lazy
 
 from pipelines.problems import Problem
 from pipelines.validation.checks import WARN, CheckOutcome
 from pipelines.validation.results import RuleResult
 from pipelines.validation.rules import Kind, Rule, observation_suite
 from pipelines.validation.sql import PROBLEMS_KEPT, validate_table
+
+duckdb = lazy.load("duckdb", error_on_import=True)
 
 CHECKED_VIEW = "observations_checked"
 CHECKS = {
