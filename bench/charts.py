@@ -2,8 +2,9 @@
 
 Usage: `.venv/bin/python bench/charts.py [--repeat N] [--limit N]` after `make run` (reads
 data/curated/enforcement.duckdb, writes into a temporary folder, never into assets/). For each chart it
-times building the figure and writing each format separately, so a slow format shows up; the last rows
-compare the PDF font types on the same figure in the same process (the baseline the house style chose).
+times reading its rows (data), its fingerprint (hash: what decides whether a run redraws it), drawing the
+figure and writing each format separately, so a slow step shows up; the last rows compare the PDF font types
+on the same figure in the same process (the baseline the house style chose).
 """
 
 import argparse
@@ -48,15 +49,17 @@ def main() -> int:
             for name in CHART_ASSETS:
                 charts, drawn = _draw(name, con), 0
                 while not arguments.limit or drawn < arguments.limit:
-                    build, chart = timed(lambda charts=charts: next(charts, None))
+                    data, chart = timed(lambda charts=charts: next(charts, None))
                     if chart is None:
                         break
                     drawn += 1
-                    times = {"build": build}
+                    times = {"data": data}
+                    times["hash"], _ = timed(chart.fingerprint)
+                    times["draw"], fig = timed(chart.draw)
                     for extension in style.FORMATS:
                         times[extension], _ = timed(
-                            lambda chart=chart, extension=extension: chart.fig.savefig(
-                                out / f"{chart.stem}.{extension}", dpi=style.PNG_DPI, format=extension
+                            lambda fig=fig, stem=chart.stem, extension=extension: fig.savefig(
+                                out / f"{stem}.{extension}", dpi=style.PNG_DPI, format=extension
                             )
                         )
                     times["csv"], _ = timed(
@@ -64,12 +67,12 @@ def main() -> int:
                     )
                     rows.append((name, chart.stem, times))
                     if name == "headline_kaz_2008":
-                        fonttypes = _compare_pdf_fonttypes(plt, chart.fig)
-                    plt.close(chart.fig)
+                        fonttypes = _compare_pdf_fonttypes(plt, fig)
+                    plt.close(fig)
         suite = (time.perf_counter() - suite_start) / arguments.repeat
         report_seconds = _time_report(layout, out)
 
-    columns = ["build", *style.FORMATS, "csv"]
+    columns = ["data", "hash", "draw", *style.FORMATS, "csv"]
     print(f"{'asset':<22} {'chart':<46} " + " ".join(f"{c:>7}" for c in columns) + f" {'total':>7}")
     for name, stem, _ in rows[: len(rows) // arguments.repeat]:
         medians = {c: statistics.median(t[c] for n, s, t in rows if s == stem) for c in columns}

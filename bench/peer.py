@@ -92,14 +92,13 @@ def build(layout: Layout) -> dict[str, int]:
 def draw(layout: Layout) -> int:
     """Every chart the chart assets draw, then the report pack; the number of charts."""
     from pipelines.assets.charts import _draw
-    from pipelines.charts.chart import write_chart, write_index
+    from pipelines.charts.chart import write_charts
     from pipelines.report.build import build_report
 
     count = 0
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
         for name in CHART_NAMES:
-            drawn = [write_chart(chart, layout.charts_dir) for chart in _draw(name, con)]
-            write_index(layout.charts_dir, name, drawn)
+            drawn, _ = write_charts(layout.charts_dir, name, _draw(name, con))
             count += len(drawn)
     build_report(layout)
     return count

@@ -203,8 +203,9 @@ def test_no_text_overlaps_or_is_cut_off_in_any_chart(built):
     with connect(built) as con:
         for name in CHART_ASSETS:
             for chart in _draw(name, con):
-                found = style.layout_problems(chart.fig)
-                plt.close(chart.fig)
+                fig = chart.draw()
+                found = style.layout_problems(fig)
+                plt.close(fig)
                 if found:
                     problems[chart.stem] = found
     assert problems == {}
@@ -349,7 +350,7 @@ def test_chart_matches_its_baseline(small, tmp_path, name):
 
     chart = baseline_charts(small)[name]
     actual = tmp_path / f"{name}.png"
-    chart.fig.savefig(actual, dpi=BASELINE_DPI)
+    chart.draw().savefig(actual, dpi=BASELINE_DPI)
     style.pyplot().close("all")
     expected = BASELINES / f"{name}.png"
     if os.environ.get("UPDATE_CHART_BASELINES"):
@@ -386,6 +387,75 @@ def test_a_chart_no_longer_drawn_is_removed(built_copy):
     assert materialise_keys(built_copy, [["charts", "ratio_over_time"]]).success
     assert not (built_copy.charts_dir / "ratio_over_time_xyz.svg").exists()
     assert all((built_copy.charts_dir / entry["files"]["svg"]).exists() for entry in entries)
+
+
+def redrawn(layout: Layout, name: str) -> int:
+    result = materialise_keys(layout, [["charts", name]])
+    assert result.success
+    return result.asset_materializations_for_node(f"charts__{name}")[0].metadata["redrawn"].value
+
+
+def test_only_charts_whose_rows_changed_are_redrawn(built_copy):
+    charts = built_copy.charts_dir
+    entries = {entry["stem"]: entry for entry in json.loads((charts / "headline_comparisons.index.json").read_text())}
+    assert len(entries) > 3
+    before = chart_file_times(charts)
+    assert redrawn(built_copy, "headline_comparisons") == 0
+    assert chart_file_times(charts) == before
+
+    changed = next(iter(entries.values()))
+    figure_id = changed["figure_ids"][0]
+    with duckdb.connect(str(built_copy.warehouse_path)) as con:
+        old = con.execute("SELECT value FROM observations WHERE figure_id = ?", [figure_id]).fetchone()[0]
+        con.execute("UPDATE observations SET value = value + 1 WHERE figure_id = ?", [figure_id])
+    assert redrawn(built_copy, "headline_comparisons") == 1
+    after = {entry["stem"]: entry for entry in json.loads((charts / "headline_comparisons.index.json").read_text())}
+    assert after[changed["stem"]]["fingerprint"] != changed["fingerprint"]
+    assert f"{old + 1:,.0f}" in svg_text(charts / changed["files"]["svg"])
+    unchanged = [stem for stem in entries if stem != changed["stem"]]
+    assert all(after[stem]["fingerprint"] == entries[stem]["fingerprint"] for stem in unchanged)
+
+
+def chart_file_times(charts: Path) -> dict[str, int]:
+    return {path.name: path.stat().st_mtime_ns for path in charts.glob("headline_*") if path.suffix != ".json"}
+
+
+def test_a_chart_whose_files_were_changed_or_removed_is_redrawn(built_copy):
+    charts = built_copy.charts_dir
+    svg = charts / "coverage_matrix.svg"
+    drawn = svg.read_bytes()
+    svg.write_text("<svg/>")
+    assert redrawn(built_copy, "coverage_matrix") == 1
+    assert svg.read_bytes() == drawn
+    (charts / "coverage_matrix.png").unlink()
+    assert redrawn(built_copy, "coverage_matrix") == 1
+    assert (charts / "coverage_matrix.png").stat().st_size > 10_000
+
+
+def test_fingerprint_follows_the_drawing_code_and_what_draw_reads(small, monkeypatch):
+    from pipelines.assets.charts import KAZAKHSTAN_2008
+    from pipelines.charts import chart as chart_module
+    from pipelines.charts.headline import ComparisonKey, build_headline
+
+    with connect(small) as con:
+        first, second = (build_headline(con, ComparisonKey(*KAZAKHSTAN_2008)) for _ in range(2))
+    original = first.fingerprint()
+    assert second.fingerprint() == original
+    captured = {id(cell.cell_contents): cell.cell_contents for cell in second.draw.__closure__}
+    rows = next(value for value in captured.values() if isinstance(value, list) and value and "label" in value[0])
+    rows[0]["label"] = "relabelled"  # a value draw() reads, changed after the plotted copy was taken
+    assert second.fingerprint() != original
+    assert build_headline_fingerprint(small) == original
+    monkeypatch.setattr(chart_module, "drawing_version", lambda: "another version of the drawing code")
+    assert build_headline_fingerprint(small) != original
+
+
+def build_headline_fingerprint(layout: Layout) -> str:
+    from pipelines.assets.charts import KAZAKHSTAN_2008
+    from pipelines.charts.headline import ComparisonKey, build_headline
+
+    with connect(layout) as con:
+        return build_headline(con, ComparisonKey(*KAZAKHSTAN_2008)).fingerprint()
 
 
 def test_png_is_at_least_200_dpi(built):

@@ -1,5 +1,6 @@
 """Chart and report assets: report-ready files in `assets/charts/` and `assets/report/`, thumbnails in the UI."""
 
+import hashlib
 from collections.abc import Iterator
 from datetime import date
 
@@ -80,20 +81,34 @@ def _chart_asset(layout: Layout, name: str, description: str, files: str) -> dg.
         description=f"{description} Files in assets/charts/: {files}, listed in {name}.index.json.",
     )
     def chart(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        from pipelines.charts.chart import write_chart, write_index
+        from pipelines.charts.chart import write_charts
 
         with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
-            drawn = [write_chart(figure, layout.charts_dir) for figure in _draw(name, con)]
-        index = write_index(layout.charts_dir, name, drawn)
-        context.log.info(f"{name}: {len(drawn)} chart(s) in {layout.relative(layout.charts_dir)}")
-        return dg.MaterializeResult(metadata=_metadata(layout, name, drawn, index))
+            drawn, index = write_charts(layout.charts_dir, name, _draw(name, con))
+        redrawn = sum(chart.redrawn for chart in drawn)
+        context.log.info(
+            f"{name}: {len(drawn)} chart(s) in {layout.relative(layout.charts_dir)}, {redrawn} redrawn "
+            "(the others' rows, words and drawing code are unchanged)"
+        )
+        return dg.MaterializeResult(metadata=_metadata(layout, name, drawn, index), data_version=_version(drawn))
 
     return chart
 
 
+def _version(drawn: list) -> dg.DataVersion:
+    """The asset's data version: its charts' fingerprints, so it changes only when a chart would look different."""
+    return dg.DataVersion(hashlib.sha256(" ".join(chart.fingerprint for chart in drawn).encode()).hexdigest()[:24])
+
+
 def _metadata(layout: Layout, name: str, drawn: list, index) -> dict:
     """Small metadata: one thumbnail, the file paths, a table of titles (never the full images)."""
-    metadata: dict = {"charts": len(drawn), "index": dg.MetadataValue.path(layout.relative(index))}
+    from pipelines.charts import style
+
+    metadata: dict = {
+        "charts": len(drawn),
+        "redrawn": sum(chart.redrawn for chart in drawn),
+        "index": dg.MetadataValue.path(layout.relative(index)),
+    }
     if not drawn:
         metadata["status"] = dg.MetadataValue.md(
             "No rows to draw: the warehouse holds no Eurostat-kind source yet (sources.kind = 'eurostat'). "
@@ -103,7 +118,7 @@ def _metadata(layout: Layout, name: str, drawn: list, index) -> dict:
         )
         return metadata
     first = drawn[0]
-    metadata["thumbnail"] = dg.MetadataValue.md(first.thumbnail)
+    metadata["thumbnail"] = dg.MetadataValue.md(style.thumbnail_markdown(first.files["png"], first.title))
     metadata["title"] = first.title
     metadata["source_line"] = first.source_line
     if len(drawn) == 1:

@@ -1,7 +1,11 @@
 """What every chart is made of and writes: the figure, its words, the plotted rows, and the files on disk."""
 
+import functools
+import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
@@ -9,16 +13,16 @@ import duckdb
 from pipelines.charts import style
 from pipelines.exports import write_csv
 from pipelines.files import replaced_on_success
+from pipelines.provenance import sha256_of
 
 INDEX_SUFFIX = ".index.json"
 
 
 @dataclass
 class Chart:
-    """A drawn figure and everything a reader needs to cite it."""
+    """Everything a reader needs to cite a chart, and how to draw it (only when its files are out of date)."""
 
     stem: str
-    fig: object
     title: str
     subtitle: str
     notes: list[str]
@@ -26,11 +30,29 @@ class Chart:
     figure_ids: list[str]
     columns: list[str]
     plotted: list[dict]
+    draw: Callable[[], object]
+
+    def fingerprint(self) -> str:
+        """sha256 of what decides the files: the words, the plotted rows, every value `draw` reads from its
+        builder, and the drawing code's version."""
+        described = {name: value for name, value in asdict(self).items() if name != "draw"}
+        captured = [cell.cell_contents for cell in self.draw.__closure__ or ()]
+        text = json.dumps([described, captured, drawing_version()], sort_keys=True, default=repr, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def drawing_version() -> str:
+    """What else decides a chart's pixels: the source of this package (layout, style) and matplotlib's version."""
+    digest = hashlib.sha256(version("matplotlib").encode("ascii"))
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
 class ChartFiles:
-    """What a chart wrote (its files) and what the UI and the report show of it."""
+    """What a chart wrote (its files with their sha256) and what the UI and the report show of it."""
 
     stem: str
     files: dict[str, Path]
@@ -39,7 +61,9 @@ class ChartFiles:
     notes: list[str]
     source_line: str
     figure_ids: list[str]
-    thumbnail: str = field(repr=False, default="")
+    fingerprint: str
+    sha256: dict[str, str]
+    redrawn: bool
 
     @property
     def caption(self) -> str:
@@ -47,9 +71,9 @@ class ChartFiles:
         return " ".join(part for part in (self.title + ".", self.subtitle, " ".join(self.notes)) if part)
 
     def manifest(self) -> dict:
-        """JSON-ready description of the chart (no thumbnail)."""
+        """JSON-ready description of the chart, as its index lists it."""
         described = asdict(self)
-        described.pop("thumbnail")
+        described.pop("redrawn")
         described["files"] = {kind: path.name for kind, path in self.files.items()}
         described["caption"] = self.caption
         return described
@@ -76,20 +100,47 @@ def cited_rows(con: duckdb.DuckDBPyConnection, figure_ids: list[str]) -> list[di
     return [rows[figure_id] for figure_id in figure_ids if figure_id in rows]
 
 
-def write_chart(chart: Chart, out_dir: Path) -> ChartFiles:
-    """Write SVG, PNG, PDF and the CSV of exactly the plotted data; close the figure."""
-    plt = style.pyplot()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        files = style.save(chart.fig, out_dir / chart.stem)
-        thumbnail = style.thumbnail_markdown(chart.fig, chart.title)
-    finally:
-        plt.close(chart.fig)
-    files["csv"] = out_dir / f"{chart.stem}.csv"
-    write_csv(files["csv"], chart.columns, chart.plotted)
+def write_chart(chart: Chart, out_dir: Path, previous: dict | None = None) -> ChartFiles:
+    """Write SVG, PNG, PDF and the CSV of exactly the plotted data, unless `previous` (the chart's entry in the
+    last index) has the same fingerprint and its files are still there, unchanged: then they are kept as they are.
+    """
+    fingerprint = chart.fingerprint()
+    kept = _unchanged_files(out_dir, previous, fingerprint)
+    if kept is None:
+        plt = style.pyplot()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fig = chart.draw()
+        try:
+            files = style.save(fig, out_dir / chart.stem)
+        finally:
+            plt.close(fig)
+        files["csv"] = out_dir / f"{chart.stem}.csv"
+        write_csv(files["csv"], chart.columns, chart.plotted)
+    else:
+        files = kept
     return ChartFiles(
-        chart.stem, files, chart.title, chart.subtitle, chart.notes, chart.source_line, chart.figure_ids, thumbnail
-    )
+        chart.stem, files, chart.title, chart.subtitle, chart.notes, chart.source_line, chart.figure_ids,
+        fingerprint, {kind: sha256_of(path) for kind, path in files.items()}, redrawn=kept is None,
+    )  # fmt: skip
+
+
+def _unchanged_files(out_dir: Path, previous: dict | None, fingerprint: str) -> dict[str, Path] | None:
+    """The files of the last drawing if it had this fingerprint and every file still has its recorded sha256."""
+    if not previous or previous.get("fingerprint") != fingerprint or not previous.get("sha256"):
+        return None
+    files = {kind: out_dir / name for kind, name in previous["files"].items()}
+    recorded = previous["sha256"]
+    if set(files) != set(recorded) or any(not path.exists() for path in files.values()):
+        return None
+    return files if all(sha256_of(path) == recorded[kind] for kind, path in files.items()) else None
+
+
+def write_charts(out_dir: Path, name: str, charts: Iterable[Chart]) -> tuple[list[ChartFiles], Path]:
+    """Write every chart an asset draws (redrawing only those whose fingerprint or files changed), then its index."""
+    index = out_dir / f"{name}{INDEX_SUFFIX}"
+    previous = {entry["stem"]: entry for entry in read_index(index)}
+    written = [write_chart(chart, out_dir, previous.get(chart.stem)) for chart in charts]
+    return written, write_index(out_dir, name, written)
 
 
 def write_index(out_dir: Path, name: str, charts: list[ChartFiles]) -> Path:

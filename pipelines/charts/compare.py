@@ -69,45 +69,58 @@ def build_cross_jurisdiction(con: duckdb.DuckDBPyConnection) -> Chart:
     figure_ids = list(dict.fromkeys(figure for pair in pairs for figure in pair["figure_ids"]))
     rows = cited_rows(con, figure_ids)
     footer = [style.source_line(rows), style.note_line(notes)]
-    header = style.Header(
-        title, subtitle, (),
-        (style.Key("migrants-side figure", style.GROUP_COLOURS["migrants"], "marker"),
-         style.Key("employers-side figure", style.GROUP_COLOURS["employers"], "marker")),
-    )  # fmt: skip
-    left = min(style.label_width(labels, 8.5) + 0.25, style.WIDTH * 0.5)
-    labels = ["\n".join(style.wrap(label, 8.5, left - 0.25)) for label in labels]
-    right = style.text_width(max(ratio_texts, key=len), style.LABEL_SIZE) + 0.35
-    fig, ax = style.frame(
-        header, footer, ROW_HEIGHT * len(pairs) + 0.2, style.Margins(left=left, right=right, below=0.55)
-    )
-    positions = list(range(len(pairs)))[::-1]
-    for position, pair, text in zip(positions, pairs, ratio_texts, strict=True):
-        ax.plot(
-            [pair["employers_value"], pair["migrants_value"]], [position] * 2, color=style.GRID, linewidth=3, zorder=1
-        )
-        ax.plot(
-            [pair["migrants_value"]], [position], "o", color=style.GROUP_COLOURS["migrants"], markersize=8, zorder=2
-        )
-        ax.plot(
-            [pair["employers_value"]], [position], "o", color=style.GROUP_COLOURS["employers"], markersize=8, zorder=2
-        )
-        ax.annotate(
-            text, (1.0, position), xycoords=("axes fraction", "data"), va="center", ha="left",
-            fontsize=style.LABEL_SIZE, color=style.INK, annotation_clip=False,
+
+    def draw():
+        header = style.Header(
+            title, subtitle, (),
+            (style.Key("migrants-side figure", style.GROUP_COLOURS["migrants"], "marker"),
+             style.Key("employers-side figure", style.GROUP_COLOURS["employers"], "marker")),
         )  # fmt: skip
-    ax.set_yticks(positions, labels, fontsize=8.5)
-    ax.set_ylim(-0.6, len(pairs) - 0.4)
-    if log_scale:
-        style.log_axis(ax, "x", min(values) / 1.6, max(values) * 1.6)
-    else:
-        ax.set_xlim(0, max(values) * 1.08)
-        style.thousands_axis(ax.xaxis)
-    ax.set_xlabel("Number counted by the source" + (" (log scale)" if log_scale else ""))
-    ax.tick_params(axis="y", length=0)
-    ax.grid(axis="x", color=style.GRID, linewidth=0.6)
-    ax.set_axisbelow(True)
+        left = min(style.label_width(labels, 8.5) + 0.25, style.WIDTH * 0.5)
+        wrapped = ["\n".join(style.wrap(label, 8.5, left - 0.25)) for label in labels]
+        right = style.text_width(max(ratio_texts, key=len), style.LABEL_SIZE) + 0.35
+        fig, ax = style.frame(
+            header, footer, ROW_HEIGHT * len(pairs) + 0.2, style.Margins(left=left, right=right, below=0.55)
+        )
+        positions = list(range(len(pairs)))[::-1]
+        for position, pair, text in zip(positions, pairs, ratio_texts, strict=True):
+            ax.plot(
+                [pair["employers_value"], pair["migrants_value"]],
+                [position] * 2,
+                color=style.GRID,
+                linewidth=3,
+                zorder=1,
+            )
+            ax.plot(
+                [pair["migrants_value"]], [position], "o", color=style.GROUP_COLOURS["migrants"], markersize=8, zorder=2
+            )
+            ax.plot(
+                [pair["employers_value"]],
+                [position],
+                "o",
+                color=style.GROUP_COLOURS["employers"],
+                markersize=8,
+                zorder=2,
+            )
+            ax.annotate(
+                text, (1.0, position), xycoords=("axes fraction", "data"), va="center", ha="left",
+                fontsize=style.LABEL_SIZE, color=style.INK, annotation_clip=False,
+            )  # fmt: skip
+        ax.set_yticks(positions, wrapped, fontsize=8.5)
+        ax.set_ylim(-0.6, len(pairs) - 0.4)
+        if log_scale:
+            style.log_axis(ax, "x", min(values) / 1.6, max(values) * 1.6)
+        else:
+            ax.set_xlim(0, max(values) * 1.08)
+            style.thousands_axis(ax.xaxis)
+        ax.set_xlabel("Number counted by the source" + (" (log scale)" if log_scale else ""))
+        ax.tick_params(axis="y", length=0)
+        ax.grid(axis="x", color=style.GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        return fig
+
     plotted = [{column: plain(pair.get(column)) for column in PLOTTED_COLUMNS} for pair in pairs]
-    return Chart(STEM, fig, title, subtitle, notes, footer[0], figure_ids, PLOTTED_COLUMNS, plotted)
+    return Chart(STEM, title, subtitle, notes, footer[0], figure_ids, PLOTTED_COLUMNS, plotted, draw)
 
 
 def _measures(pair: dict) -> str:

@@ -54,8 +54,6 @@ def coverage_cells(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 def build_coverage(con: duckdb.DuckDBPyConnection) -> Chart:
     """A grid of jurisdictions by years, each cell coloured by which side has figures; a dot marks a comparable pair."""
-    from matplotlib.patches import Rectangle
-
     cells = coverage_cells(con)
     if not cells:
         raise LookupError("no observations in the warehouse")
@@ -79,28 +77,39 @@ def build_coverage(con: duckdb.DuckDBPyConnection) -> Chart:
     plot_height = ROW_HEIGHT * len(places)
     notes = ["Coverage counts figures, not their quality or scope; see each figure's qualifier and notes."]
     footer = ["Source: " + _sources_text(con), style.note_line(notes)]
-    fig, ax = style.frame(
-        style.Header(title, subtitle, (), legend), footer, plot_height, style.Margins(left=left, right=0.3, below=0.5)
-    )
-    rows = {code: len(places) - 1 - index for index, code in enumerate(places)}
-    for cell in cells:
-        x, y = cell["year"], rows[cell["jurisdiction"]]
-        ax.add_patch(Rectangle((x - 0.45, y - 0.42), 0.9, 0.84, color=CATEGORY_COLOURS[cell["coverage"]], linewidth=0))
-        count = cell["migrants_figures"] + cell["employers_figures"]
-        if cell["comparable_pairs"]:
-            ax.plot([x + 0.3], [y + 0.22], "o", color="white", markersize=2.6)
-        ax.text(x, y, str(count), ha="center", va="center", fontsize=6.5, color="white")
-    ax.set_xlim(years[0] - 0.55, years[-1] + 0.55)
-    ax.set_ylim(-0.55, len(places) - 0.45)
-    ax.set_yticks(list(rows.values()), labels, fontsize=8.5)
-    step = 1 if plot_width / len(years) > 0.42 else 2
-    ax.set_xticks(years[::step], [str(year) for year in years[::step]], fontsize=8.5)
-    ax.tick_params(length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    ax.set_xlabel("Year in which the figure's period ends")
+
+    def draw():
+        from matplotlib.patches import Rectangle
+
+        fig, ax = style.frame(
+            style.Header(title, subtitle, (), legend),
+            footer,
+            plot_height,
+            style.Margins(left=left, right=0.3, below=0.5),
+        )
+        rows = {code: len(places) - 1 - index for index, code in enumerate(places)}
+        for cell in cells:
+            x, y = cell["year"], rows[cell["jurisdiction"]]
+            ax.add_patch(
+                Rectangle((x - 0.45, y - 0.42), 0.9, 0.84, color=CATEGORY_COLOURS[cell["coverage"]], linewidth=0)
+            )
+            count = cell["migrants_figures"] + cell["employers_figures"]
+            if cell["comparable_pairs"]:
+                ax.plot([x + 0.3], [y + 0.22], "o", color="white", markersize=2.6)
+            ax.text(x, y, str(count), ha="center", va="center", fontsize=6.5, color="white")
+        ax.set_xlim(years[0] - 0.55, years[-1] + 0.55)
+        ax.set_ylim(-0.55, len(places) - 0.45)
+        ax.set_yticks(list(rows.values()), labels, fontsize=8.5)
+        step = 1 if plot_width / len(years) > 0.42 else 2
+        ax.set_xticks(years[::step], [str(year) for year in years[::step]], fontsize=8.5)
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.set_xlabel("Year in which the figure's period ends")
+        return fig
+
     plotted = [{column: cell.get(column) for column in PLOTTED_COLUMNS} for cell in cells]
-    return Chart(STEM, fig, title, subtitle, notes, footer[0], [], PLOTTED_COLUMNS, plotted)
+    return Chart(STEM, title, subtitle, notes, footer[0], [], PLOTTED_COLUMNS, plotted, draw)
 
 
 def _sources_text(con: duckdb.DuckDBPyConnection) -> str:

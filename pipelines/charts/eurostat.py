@@ -76,35 +76,42 @@ def build_eurostat(jurisdiction: str, rows: list[dict]) -> Chart:
     if flagged:
         notes.insert(0, "Hollow points carry a Eurostat flag:")
     footer = [style.source_line(rows), style.note_line(notes)]
-    legend = tuple(style.Key(style.capitalised(SERIES[m][1]), SERIES[m][2], "line", SERIES[m][3]) for m in measures)
-    top = max(row["value"] for row in rows) * 1.1
-    left = style.label_width([style.thousands(top)]) + Y_LABEL_ROOM
-    fig, ax = style.frame(
-        style.Header(title, subtitle, (), legend), footer, PLOT_HEIGHT, style.Margins(left=left, right=0.3, below=0.55)
-    )
-    for measure in measures:
-        _, _, colour, marker = SERIES[measure]
-        series = [row for row in rows if row["measure"] == measure]
-        ax.plot([row["year"] for row in series], [row["value"] for row in series], color=colour, linewidth=1.8)
-        for row in series:
-            ax.plot(
-                [row["year"]], [row["value"]], marker=marker, color=colour, markersize=5.5, linestyle="none",
-                markerfacecolor="white" if row.get("flags") else colour, markeredgewidth=1.3,
-            )  # fmt: skip
-    years = sorted({row["year"] for row in rows})
-    step = 1 if len(years) <= 10 else 2 if len(years) <= 20 else 5
-    ax.set_xticks(list(range(years[0], years[-1] + 1, step)))
-    ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
-    ax.set_ylim(0, top)
-    style.thousands_axis(ax.yaxis)
-    ax.xaxis.set_major_formatter(lambda value, _: str(int(value)))
-    ax.set_ylabel("Persons (third-country nationals)")
-    ax.set_xlabel("Calendar year")
-    ax.grid(axis="y", color=style.GRID, linewidth=0.6)
-    ax.set_axisbelow(True)
+
+    def draw():
+        legend = tuple(style.Key(style.capitalised(SERIES[m][1]), SERIES[m][2], "line", SERIES[m][3]) for m in measures)
+        top = max(row["value"] for row in rows) * 1.1
+        left = style.label_width([style.thousands(top)]) + Y_LABEL_ROOM
+        fig, ax = style.frame(
+            style.Header(title, subtitle, (), legend),
+            footer,
+            PLOT_HEIGHT,
+            style.Margins(left=left, right=0.3, below=0.55),
+        )
+        for measure in measures:
+            _, _, colour, marker = SERIES[measure]
+            series = [row for row in rows if row["measure"] == measure]
+            ax.plot([row["year"] for row in series], [row["value"] for row in series], color=colour, linewidth=1.8)
+            for row in series:
+                ax.plot(
+                    [row["year"]], [row["value"]], marker=marker, color=colour, markersize=5.5, linestyle="none",
+                    markerfacecolor="white" if row.get("flags") else colour, markeredgewidth=1.3,
+                )  # fmt: skip
+        years = sorted({row["year"] for row in rows})
+        step = 1 if len(years) <= 10 else 2 if len(years) <= 20 else 5
+        ax.set_xticks(list(range(years[0], years[-1] + 1, step)))
+        ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
+        ax.set_ylim(0, top)
+        style.thousands_axis(ax.yaxis)
+        ax.xaxis.set_major_formatter(lambda value, _: str(int(value)))
+        ax.set_ylabel("Persons (third-country nationals)")
+        ax.set_xlabel("Calendar year")
+        ax.grid(axis="y", color=style.GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        return fig
+
     figure_ids = [row["figure_id"] for row in rows]
     plotted = [{column: row.get(column) for column in PLOTTED_COLUMNS} for row in rows]
-    return Chart(stem(jurisdiction), fig, title, subtitle, notes, footer[0], figure_ids, PLOTTED_COLUMNS, plotted)
+    return Chart(stem(jurisdiction), title, subtitle, notes, footer[0], figure_ids, PLOTTED_COLUMNS, plotted, draw)
 
 
 def _join(parts: list[str]) -> str:

@@ -108,41 +108,46 @@ def build_headline(con: duckdb.DuckDBPyConnection, key: ComparisonKey) -> Chart:
         notes.append("A ratio of two figures that are both bounds ('roughly') could be higher or lower.")
     footer = [style.source_line(rows), style.note_line(notes)]
 
-    labels = _bar_labels(rows)
-    header = style.Header(
-        title, subtitle, tuple(sentences),
-        (style.Key("against migrants", style.GROUP_COLOURS["migrants"]),
-         style.Key("against employers", style.GROUP_COLOURS["employers"])),
-    )  # fmt: skip
-    value_texts = [f" {style.thousands(row['value'])}{style.QUALIFIER_MARKS.get(row['qualifier'], '')}" for row in rows]
-    value_room = max(style.text_width(text, style.LABEL_SIZE) for text in value_texts) + 0.1
-    margins = style.Margins(left=style.label_width(labels) + 0.3, right=max(value_room, 0.45), below=0.55)
-    fig, ax = style.frame(header, footer, BAR_HEIGHT * len(rows) + 0.2, margins)
-    positions = list(range(len(rows)))[::-1]
-    colours = [style.GROUP_COLOURS[row["target_group"]] for row in rows]
-    ax.barh(positions, [row["value"] for row in rows], color=colours, height=0.62)
-    ax.set_yticks(positions, labels)
-    for position, row, text in zip(positions, rows, value_texts, strict=True):
-        ax.text(
-            row["value"],
-            position,
-            text,
-            va="center",
-            ha="left",
-            fontsize=style.LABEL_SIZE,
-            color=style.INK,
-            clip_on=False,
-        )
-    ax.set_xlim(0, max(row["value"] for row in rows) * 1.02)
-    ax.set_ylim(-0.6, len(rows) - 0.4)
-    ax.xaxis.set_major_locator(_locator())
-    style.thousands_axis(ax.xaxis)
-    ax.set_xlabel("Number counted by the source (unit in brackets)")
-    ax.tick_params(axis="y", length=0)
-    ax.grid(axis="x", color=style.GRID, linewidth=0.6)
-    ax.set_axisbelow(True)
+    def draw():
+        labels = _bar_labels(rows)
+        header = style.Header(
+            title, subtitle, tuple(sentences),
+            (style.Key("against migrants", style.GROUP_COLOURS["migrants"]),
+             style.Key("against employers", style.GROUP_COLOURS["employers"])),
+        )  # fmt: skip
+        value_texts = [
+            f" {style.thousands(row['value'])}{style.QUALIFIER_MARKS.get(row['qualifier'], '')}" for row in rows
+        ]
+        value_room = max(style.text_width(text, style.LABEL_SIZE) for text in value_texts) + 0.1
+        margins = style.Margins(left=style.label_width(labels) + 0.3, right=max(value_room, 0.45), below=0.55)
+        fig, ax = style.frame(header, footer, BAR_HEIGHT * len(rows) + 0.2, margins)
+        positions = list(range(len(rows)))[::-1]
+        colours = [style.GROUP_COLOURS[row["target_group"]] for row in rows]
+        ax.barh(positions, [row["value"] for row in rows], color=colours, height=0.62)
+        ax.set_yticks(positions, labels)
+        for position, row, text in zip(positions, rows, value_texts, strict=True):
+            ax.text(
+                row["value"],
+                position,
+                text,
+                va="center",
+                ha="left",
+                fontsize=style.LABEL_SIZE,
+                color=style.INK,
+                clip_on=False,
+            )
+        ax.set_xlim(0, max(row["value"] for row in rows) * 1.02)
+        ax.set_ylim(-0.6, len(rows) - 0.4)
+        ax.xaxis.set_major_locator(_locator())
+        style.thousands_axis(ax.xaxis)
+        ax.set_xlabel("Number counted by the source (unit in brackets)")
+        ax.tick_params(axis="y", length=0)
+        ax.grid(axis="x", color=style.GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        return fig
+
     plotted = [{column: row.get(column) for column in PLOTTED_COLUMNS} for row in rows]
-    return Chart(key.stem, fig, title, subtitle, notes, footer[0], figure_ids, PLOTTED_COLUMNS, plotted)
+    return Chart(key.stem, title, subtitle, notes, footer[0], figure_ids, PLOTTED_COLUMNS, plotted, draw)
 
 
 def _bar_labels(rows: list[dict]) -> list[str]:

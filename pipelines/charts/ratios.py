@@ -90,56 +90,70 @@ def build_ratio_over_time(con: duckdb.DuckDBPyConnection, jurisdiction: str, sub
     figure_ids = list(dict.fromkeys(figure for pair in pairs for figure in pair["figure_ids"]))
     rows = cited_rows(con, figure_ids)
     footer = [style.source_line(rows), style.note_line(notes)]
-    legend = tuple(
-        style.Key(style.capitalised(name), _style(index)[0], "line", _style(index)[1])
-        for index, name in enumerate(series)
-    )
-    header = style.Header(title, subtitle, (), legend)
-    log_scale = max(ratios) / min(ratios) > LOG_SCALE_RANGE
-    fig, ax = style.frame(header, footer, PLOT_HEIGHT, style.Margins(left=0.85, right=0.35, below=0.55))
-    point_labels = []
-    for pair in pairs:
-        index = series.index(pair["series"])
-        colour, marker = _style(index)
-        if pair["period_start"] is not None and pair["period_start"] != pair["period_end"]:
+
+    def draw():
+        legend = tuple(
+            style.Key(style.capitalised(name), _style(index)[0], "line", _style(index)[1])
+            for index, name in enumerate(series)
+        )
+        header = style.Header(title, subtitle, (), legend)
+        log_scale = max(ratios) / min(ratios) > LOG_SCALE_RANGE
+        fig, ax = style.frame(header, footer, PLOT_HEIGHT, style.Margins(left=0.85, right=0.35, below=0.55))
+        point_labels = []
+        for pair in pairs:
+            index = series.index(pair["series"])
+            colour, marker = _style(index)
+            if pair["period_start"] is not None and pair["period_start"] != pair["period_end"]:
+                ax.plot(
+                    [pair["period_start"], pair["period_end"]],
+                    [pair["ratio"]] * 2,
+                    color=colour,
+                    linewidth=2,
+                    alpha=0.6,
+                )
+            exact = pair["qualifier"] == "exact"
             ax.plot(
-                [pair["period_start"], pair["period_end"]], [pair["ratio"]] * 2, color=colour, linewidth=2, alpha=0.6
+                [pair["period_end"]], [pair["ratio"]], marker=marker, markersize=7, color=colour,
+                markerfacecolor=colour if exact else "white", markeredgewidth=1.5, linestyle="none",
+            )  # fmt: skip
+            point_labels.append(
+                ax.annotate(
+                    wording.number(pair["ratio"]),
+                    (pair["period_end"], pair["ratio"]),
+                    xytext=(6, 4),
+                    textcoords="offset points",
+                    fontsize=8,
+                    color=style.INK,
+                )
             )
-        exact = pair["qualifier"] == "exact"
-        ax.plot(
-            [pair["period_end"]], [pair["ratio"]], marker=marker, markersize=7, color=colour,
-            markerfacecolor=colour if exact else "white", markeredgewidth=1.5, linestyle="none",
-        )  # fmt: skip
-        point_labels.append(
-            ax.annotate(
-                wording.number(pair["ratio"]),
-                (pair["period_end"], pair["ratio"]),
-                xytext=(6, 4),
-                textcoords="offset points",
+        _year_axis(ax, [p["period_start"] for p in pairs if p["period_start"]] + [p["period_end"] for p in pairs])
+        if log_scale:
+            style.log_axis(ax, "y", min(ratios) / 1.5, max(ratios) * 1.5)
+        else:
+            ax.set_ylim(0, max(ratios) * 1.15)
+        low, high = ax.get_ylim()
+        if low <= 1 <= high and (log_scale or min(ratios) < 3):  # on a linear axis far above 1 it only clutters
+            ax.axhline(1, color=style.MUTED, linewidth=0.8, linestyle="--")
+            ax.text(
+                ax.get_xlim()[0],
+                1,
+                " as many employers as migrants",
+                va="bottom",
+                ha="left",
                 fontsize=8,
-                color=style.INK,
+                color=style.MUTED,
             )
-        )
-    _year_axis(ax, [p["period_start"] for p in pairs if p["period_start"]] + [p["period_end"] for p in pairs])
-    if log_scale:
-        style.log_axis(ax, "y", min(ratios) / 1.5, max(ratios) * 1.5)
-    else:
-        ax.set_ylim(0, max(ratios) * 1.15)
-    low, high = ax.get_ylim()
-    if low <= 1 <= high and (log_scale or min(ratios) < 3):  # on a linear axis far above 1 it only clutters
-        ax.axhline(1, color=style.MUTED, linewidth=0.8, linestyle="--")
-        ax.text(
-            ax.get_xlim()[0], 1, " as many employers as migrants", va="bottom", ha="left", fontsize=8, color=style.MUTED
-        )
-    style.thousands_axis(ax.yaxis)
-    ax.set_ylabel("Migrants counted per employer (ratio)" + (", log scale" if log_scale else ""))
-    ax.set_xlabel("End of the period each figure covers")
-    ax.grid(axis="y", color=style.GRID, linewidth=0.6)
-    ax.set_axisbelow(True)
-    style.drop_if_crowded(fig, point_labels)
+        style.thousands_axis(ax.yaxis)
+        ax.set_ylabel("Migrants counted per employer (ratio)" + (", log scale" if log_scale else ""))
+        ax.set_xlabel("End of the period each figure covers")
+        ax.grid(axis="y", color=style.GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        style.drop_if_crowded(fig, point_labels)
+        return fig
+
     plotted = [{column: plain(pair.get(column)) for column in PLOTTED_COLUMNS} for pair in pairs]
     return Chart(
-        stem(jurisdiction, subdivision), fig, title, subtitle, notes, footer[0], figure_ids, PLOTTED_COLUMNS, plotted
+        stem(jurisdiction, subdivision), title, subtitle, notes, footer[0], figure_ids, PLOTTED_COLUMNS, plotted, draw
     )
 
 

@@ -425,14 +425,18 @@ def save(fig, stem: Path) -> dict[str, Path]:
     return written
 
 
-def thumbnail_markdown(fig, alt: str) -> str:
-    """A small PNG of the figure as inline markdown for the Dagster UI (at most THUMBNAIL_MAX_BYTES)."""
-    dpi = min(THUMBNAIL_DPI, THUMBNAIL_MAX_PIXELS / max(fig.get_size_inches()))
-    while True:
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=dpi)
-        encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-        if len(encoded) <= THUMBNAIL_MAX_BYTES or dpi < 10:
-            break
-        dpi *= 0.75
+def thumbnail_markdown(png: Path, alt: str) -> str:
+    """A small copy of a chart's PNG as inline markdown for the Dagster UI (at most THUMBNAIL_MAX_BYTES)."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        scale = min(THUMBNAIL_DPI / PNG_DPI, THUMBNAIL_MAX_PIXELS / max(image.size))
+        while True:
+            size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+            buffer = io.BytesIO()
+            image.resize(size, Image.Resampling.LANCZOS).save(buffer, format="PNG", optimize=True)
+            encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+            if len(encoded) <= THUMBNAIL_MAX_BYTES or max(size) < 50:
+                break
+            scale *= 0.75
     return f"![{alt.replace(']', ')').replace('[', '(')}](data:image/png;base64,{encoded})"
