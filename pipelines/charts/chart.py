@@ -16,6 +16,9 @@ from pipelines.files import replaced_on_success
 from pipelines.provenance import sha256_of
 
 INDEX_SUFFIX = ".index.json"
+# Columns that tie a figure to the raw file it was read from. Charts never draw them (they are in each chart's
+# CSV), so editing or re-snapshotting a source redraws only the charts whose drawn values changed.
+FILE_PROVENANCE = frozenset({"raw_path", "raw_sha256", "date_accessed", "retrieved_at", "locator"})
 
 
 @dataclass
@@ -33,12 +36,22 @@ class Chart:
     draw: Callable[[], object]
 
     def fingerprint(self) -> str:
-        """sha256 of what decides the files: the words, the plotted rows, every value `draw` reads from its
-        builder, and the drawing code's version."""
+        """sha256 of what decides the images: the words, the plotted rows, every value `draw` reads from its
+        builder and the drawing code's version, leaving out the columns that only tie a figure to its raw file."""
         described = {name: value for name, value in asdict(self).items() if name != "draw"}
         captured = [cell.cell_contents for cell in self.draw.__closure__ or ()]
-        text = json.dumps([described, captured, drawing_version()], sort_keys=True, default=repr, ensure_ascii=False)
+        drawn = _without_file_provenance([described, captured, drawing_version()])
+        text = json.dumps(drawn, sort_keys=True, default=repr, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _without_file_provenance(value: object) -> object:
+    """`value` with FILE_PROVENANCE keys dropped from every mapping in it."""
+    if isinstance(value, dict):
+        return {key: _without_file_provenance(item) for key, item in value.items() if key not in FILE_PROVENANCE}
+    if isinstance(value, list | tuple):
+        return [_without_file_provenance(item) for item in value]
+    return value
 
 
 @functools.cache
@@ -101,12 +114,13 @@ def cited_rows(con: duckdb.DuckDBPyConnection, figure_ids: list[str]) -> list[di
 
 
 def write_chart(chart: Chart, out_dir: Path, previous: dict | None = None) -> ChartFiles:
-    """Write SVG, PNG, PDF and the CSV of exactly the plotted data, unless `previous` (the chart's entry in the
-    last index) has the same fingerprint and its files are still there, unchanged: then they are kept as they are.
+    """Write the CSV of exactly the plotted data, and SVG, PNG and PDF unless `previous` (the chart's entry in the
+    last index) has the same fingerprint and those files are still there, unchanged: then they are kept.
     """
     fingerprint = chart.fingerprint()
-    kept = _unchanged_files(out_dir, previous, fingerprint)
-    if kept is None:
+    files = _unchanged_images(out_dir, previous, fingerprint)
+    redrawn = files is None
+    if files is None:
         plt = style.pyplot()
         out_dir.mkdir(parents=True, exist_ok=True)
         fig = chart.draw()
@@ -114,25 +128,23 @@ def write_chart(chart: Chart, out_dir: Path, previous: dict | None = None) -> Ch
             files = style.save(fig, out_dir / chart.stem)
         finally:
             plt.close(fig)
-        files["csv"] = out_dir / f"{chart.stem}.csv"
-        write_csv(files["csv"], chart.columns, chart.plotted)
-    else:
-        files = kept
+    files["csv"] = out_dir / f"{chart.stem}.csv"
+    write_csv(files["csv"], chart.columns, chart.plotted)
     return ChartFiles(
         chart.stem, files, chart.title, chart.subtitle, chart.notes, chart.source_line, chart.figure_ids,
-        fingerprint, {kind: sha256_of(path) for kind, path in files.items()}, redrawn=kept is None,
+        fingerprint, {kind: sha256_of(path) for kind, path in files.items()}, redrawn,
     )  # fmt: skip
 
 
-def _unchanged_files(out_dir: Path, previous: dict | None, fingerprint: str) -> dict[str, Path] | None:
-    """The files of the last drawing if it had this fingerprint and every file still has its recorded sha256."""
-    if not previous or previous.get("fingerprint") != fingerprint or not previous.get("sha256"):
+def _unchanged_images(out_dir: Path, previous: dict | None, fingerprint: str) -> dict[str, Path] | None:
+    """The images of the last drawing if it had this fingerprint and each still has its recorded sha256."""
+    if not previous or previous.get("fingerprint") != fingerprint:
         return None
-    files = {kind: out_dir / name for kind, name in previous["files"].items()}
-    recorded = previous["sha256"]
-    if set(files) != set(recorded) or any(not path.exists() for path in files.values()):
+    recorded = previous.get("sha256") or {}
+    files = {kind: out_dir / name for kind, name in previous["files"].items() if kind in style.FORMATS}
+    if set(files) != set(style.FORMATS) or any(not path.exists() for path in files.values()):
         return None
-    return files if all(sha256_of(path) == recorded[kind] for kind, path in files.items()) else None
+    return files if all(sha256_of(path) == recorded.get(kind) for kind, path in files.items()) else None
 
 
 def write_charts(out_dir: Path, name: str, charts: Iterable[Chart]) -> tuple[list[ChartFiles], Path]:
