@@ -90,13 +90,12 @@ def build_coverage(con: duckdb.DuckDBPyConnection) -> Chart:
         rows = {code: len(places) - 1 - index for index, code in enumerate(places)}
         for cell in cells:
             x, y = cell["year"], rows[cell["jurisdiction"]]
-            ax.add_patch(
-                Rectangle((x - 0.45, y - 0.42), 0.9, 0.84, color=CATEGORY_COLOURS[cell["coverage"]], linewidth=0)
-            )
+            colour = CATEGORY_COLOURS[cell["coverage"]]
+            ax.add_patch(Rectangle((x - 0.45, y - 0.42), 0.9, 0.84, color=colour, linewidth=0))
             count = cell["migrants_figures"] + cell["employers_figures"]
             if cell["comparable_pairs"]:
                 ax.plot([x + 0.3], [y + 0.22], "o", color="white", markersize=2.6)
-            ax.text(x, y, str(count), ha="center", va="center", fontsize=6.5, color="white")
+            ax.text(x, y, str(count), ha="center", va="center", fontsize=6.5, color=style.ink_on(colour))
         ax.set_xlim(years[0] - 0.55, years[-1] + 0.55)
         ax.set_ylim(-0.55, len(places) - 0.45)
         ax.set_yticks(list(rows.values()), labels, fontsize=8.5)

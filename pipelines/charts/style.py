@@ -90,6 +90,21 @@ def thousands(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:,.1f}"
 
 
+def ink_on(background: str) -> str:
+    """White or the house ink, whichever has the higher WCAG contrast ratio on `background`."""
+    from matplotlib.colors import to_rgb
+
+    def luminance(colour: str) -> float:
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    def contrast(first: str, second: str) -> float:
+        light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+        return (light + 0.05) / (dark + 0.05)
+
+    return max(("white", INK), key=lambda text: contrast(text, background))
+
+
 def capitalised(text: str) -> str:
     """First letter upper case, the rest untouched ('foreigners arrested' → 'Foreigners arrested')."""
     return text[:1].upper() + text[1:]
