@@ -30,3 +30,14 @@ def test_benchmark_runner_runs_the_cheap_parts_and_writes_json(tmp_path):
     figures = json.loads(written.read_text())["figures"]
     assert {figure["name"].split(",")[0] for figure in figures} >= {"Eurostat path / DuckDB alone", "peak RSS"}
     assert all(figure["value"] > 0 for figure in figures)
+
+
+def test_profiler_names_the_code_location_and_writes_html(tmp_path):
+    out = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "profile.py"), "load", "--results", str(tmp_path)],
+        capture_output=True, text=True, cwd=REPO, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "build_definitions" in out.stdout and "pipelines/definitions.py" in out.stdout
+    (written,) = tmp_path.glob("profile_load_*.html")
+    assert "pyinstrument" in written.read_text(encoding="utf-8").lower()
