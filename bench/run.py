@@ -208,6 +208,7 @@ def scale_part(options) -> list[Figure]:
                     pipeline_s=measured["first_s"],
                     duckdb_s=measured["second_s"],
                     pipeline_steps_s=steps,
+                    pipeline_imports_s=statistics.median(r["imports_s"] for r, _ in results),
                     runs=measured["runs"],
                 )
             )
