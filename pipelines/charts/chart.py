@@ -56,9 +56,11 @@ def _without_file_provenance(value: object) -> object:
 
 @functools.cache
 def drawing_version() -> str:
-    """What else decides a chart's pixels: the source of this package (layout, style) and matplotlib's version."""
+    """What else decides a chart's pixels: the source of this package (layout, style), of the wording it
+    draws numbers and places with, and matplotlib's version."""
     digest = hashlib.sha256(version("matplotlib").encode("ascii"))
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    package = Path(__file__).parent
+    for path in [*sorted(package.glob("*.py")), package.parent / "wording.py"]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
