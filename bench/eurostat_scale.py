@@ -140,16 +140,23 @@ def measured(variant: str, csv_file: Path) -> dict:
     """Run one variant in a fresh process; its result with wall time and peak RSS (MB)."""
     work = Path(tempfile.mkdtemp(prefix=f"bench_{variant}_", dir=csv_file.parent))
     command = [sys.executable, __file__, "--child", variant, "--csv", str(csv_file), "--work", str(work)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
+    process = subprocess.run(command, stdout=subprocess.PIPE, text=True)
     shutil.rmtree(work)
-    if status != 0:
+    if process.returncode != 0:
         raise SystemExit(f"{variant} failed")
-    result = json.loads(output.strip().splitlines()[-1])
+    result = json.loads(process.stdout.strip().splitlines()[-1])
     result["wall"] = sum(result["times"].values())
-    result["peak_rss_mb"] = usage.ru_maxrss / 1024
     return result
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set since it started its program (VmHWM), in MB.
+
+    Not the rusage of the child: that counts the pages a child shares with its parent between fork and exec,
+    so a child of a large benchmark process reported the parent's size.
+    """
+    status = Path("/proc/self/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024
 
 
 def main() -> None:
@@ -162,7 +169,7 @@ def main() -> None:
     arguments = parser.parse_args()
     if arguments.child:
         run = pipeline if arguments.child == "pipeline" else baseline
-        print(json.dumps(run(arguments.csv, arguments.work)))
+        print(json.dumps({**run(arguments.csv, arguments.work), "peak_rss_mb": peak_rss_mb()}))
         return
     scratch = Path(tempfile.mkdtemp(prefix="eurostat_scale_", dir=ROOT / "bench"))
     results = {}
