@@ -1,6 +1,6 @@
 """Every benchmark against its performance goal: `make bench` (or `.venv/bin/python bench/run.py`).
 
-    bench/run.py                                  # everything, full size (about 40 minutes on 2 cores)
+    bench/run.py                                  # everything, full size (about 45 minutes on 2 cores)
     bench/run.py --only load,scale --rows 1000000 # some parts, chosen sizes
     bench/run.py --only pipeline --scope warehouse --repeat 5   # pipeline vs peer without the charts
     bench/run.py --quick                          # smoke test: tiny sizes, one run per side
