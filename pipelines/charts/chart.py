@@ -115,6 +115,12 @@ def cited_rows(con: duckdb.DuckDBPyConnection, figure_ids: list[str]) -> list[di
     return [rows[figure_id] for figure_id in figure_ids if figure_id in rows]
 
 
+def pair_figures(con: duckdb.DuckDBPyConnection, pairs: list[dict]) -> tuple[list[str], list[dict]]:
+    """The figure ids of comparison pairs, each once in the pairs' order, and their cited observations."""
+    figure_ids = list(dict.fromkeys(figure for pair in pairs for figure in pair["figure_ids"]))
+    return figure_ids, cited_rows(con, figure_ids)
+
+
 def write_chart(chart: Chart, out_dir: Path, previous: dict | None = None) -> ChartFiles:
     """Write the CSV of exactly the plotted data, and SVG, PNG and PDF unless `previous` (the chart's entry in the
     last index) has the same fingerprint and those files are still there, unchanged: then they are kept.

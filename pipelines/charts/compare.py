@@ -4,7 +4,7 @@ import duckdb
 
 from pipelines import vocabulary, wording
 from pipelines.charts import style
-from pipelines.charts.chart import Chart, cited_rows, fetch, plain
+from pipelines.charts.chart import Chart, fetch, pair_figures, plain
 from pipelines.charts.headline import PAIR_ORDER, pair_sentence
 
 STEM = "cross_jurisdiction_latest"
@@ -66,8 +66,7 @@ def build_cross_jurisdiction(con: duckdb.DuckDBPyConnection) -> Chart:
     ]
     if any(pair["period_start"] is None for pair in pairs):
         notes.append("A period with no start date is one enforcement operation whose start is not stated.")
-    figure_ids = list(dict.fromkeys(figure for pair in pairs for figure in pair["figure_ids"]))
-    rows = cited_rows(con, figure_ids)
+    figure_ids, rows = pair_figures(con, pairs)
     footer = [style.source_line(rows), style.note_line(notes)]
 
     def draw():

@@ -7,7 +7,7 @@ import duckdb
 
 from pipelines import vocabulary, wording
 from pipelines.charts import style
-from pipelines.charts.chart import Chart, cited_rows, fetch
+from pipelines.charts.chart import Chart, fetch, pair_figures
 
 PLOTTED_COLUMNS = [
     "figure_id", "jurisdiction", "subdivision", "period_start", "period_end", "target_group", "measure", "label",
@@ -90,10 +90,8 @@ def build_headline(con: duckdb.DuckDBPyConnection, key: ComparisonKey) -> Chart:
     pairs = comparable_pairs(con, key)
     if not pairs:
         raise LookupError(f"no comparable migrants-vs-employers pair in the warehouse for {key}")
-    figure_ids = list(dict.fromkeys(figure for pair in pairs for figure in pair["figure_ids"]))
-    rows = sorted(
-        cited_rows(con, figure_ids), key=lambda r: (r["target_group"] != "migrants", -r["value"], r["figure_id"])
-    )
+    figure_ids, cited = pair_figures(con, pairs)
+    rows = sorted(cited, key=lambda r: (r["target_group"] != "migrants", -r["value"], r["figure_id"]))
     for row in rows:
         row["label"] = vocabulary.measures()[(row["measure"], row["target_group"])].label
     sentences = list(dict.fromkeys(style.capitalised(pair_sentence(pair)) for pair in pairs))

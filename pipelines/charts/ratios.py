@@ -6,7 +6,7 @@ import duckdb
 
 from pipelines import vocabulary, wording
 from pipelines.charts import style
-from pipelines.charts.chart import Chart, cited_rows, fetch, plain
+from pipelines.charts.chart import Chart, fetch, pair_figures, plain
 from pipelines.charts.headline import PAIR_ORDER
 
 PLOTTED_COLUMNS = [
@@ -87,8 +87,7 @@ def build_ratio_over_time(con: duckdb.DuckDBPyConnection, jurisdiction: str, sub
         notes.append(f"Figures cover {subdivision} only, not the whole country.")
     if any(pair["period_start"] is None for pair in pairs):
         notes.append("Points without a line are operations whose start date is not stated.")
-    figure_ids = list(dict.fromkeys(figure for pair in pairs for figure in pair["figure_ids"]))
-    rows = cited_rows(con, figure_ids)
+    figure_ids, rows = pair_figures(con, pairs)
     footer = [style.source_line(rows), style.note_line(notes)]
 
     def draw():
