@@ -60,6 +60,19 @@ def alternate(first: Callable[[], float], second: Callable[[], float], repeat: i
     }
 
 
+def compared(name: str, target: float, measured: dict, sides: tuple[str, str], **details) -> Figure:
+    """The figure of an `alternate` comparison: the median ratio, each side's median under its name, the runs."""
+    first, second = sides
+    return Figure(
+        name,
+        measured["ratio"],
+        target,
+        **{f"{first}_s": measured["first_s"], f"{second}_s": measured["second_s"]},
+        runs=measured["runs"],
+        **details,
+    )
+
+
 def project_copy() -> Path:
     """A temporary checkout holding a copy of the shipped data/raw."""
     root = Path(tempfile.mkdtemp(prefix="bench_project_"))
@@ -130,16 +143,7 @@ def pipeline_part(options) -> list[Figure]:
 
     dagster_side(), peer_side()  # warm-up: imports, GX context, font caches
     measured = alternate(dagster_side, peer_side, options.repeat)
-    return [
-        Figure(
-            f"pipeline ({job}) / plain script",
-            measured["ratio"],
-            1.2,
-            pipeline_s=measured["first_s"],
-            peer_s=measured["second_s"],
-            runs=measured["runs"],
-        )
-    ]
+    return [compared(f"pipeline ({job}) / plain script", 1.2, measured, ("pipeline", "peer"))]
 
 
 def fresh_import(statement: str) -> float:
@@ -163,16 +167,7 @@ def load_part(options) -> list[Figure]:
     )
     definitions(), dagster()  # warm-up: bytecode and file caches
     measured = alternate(definitions, dagster, options.repeat)
-    return [
-        Figure(
-            "code location load / import dagster",
-            measured["ratio"],
-            1.5,
-            definitions_s=measured["first_s"],
-            dagster_s=measured["second_s"],
-            runs=measured["runs"],
-        )
-    ]
+    return [compared("code location load / import dagster", 1.5, measured, ("definitions", "dagster"))]
 
 
 def scale_part(options) -> list[Figure]:
@@ -201,15 +196,13 @@ def scale_part(options) -> list[Figure]:
             peaks[cells] = max(r["peak_rss_mb"] for r, _ in results)
             steps = {step: statistics.median(r["times"][step] for r, _ in results) for step in results[0][0]["times"]}
             figures.append(
-                Figure(
+                compared(
                     f"Eurostat path / DuckDB alone, {cells:,} cells",
-                    measured["ratio"],
                     1.5,
-                    pipeline_s=measured["first_s"],
-                    duckdb_s=measured["second_s"],
+                    measured,
+                    ("pipeline", "duckdb"),
                     pipeline_steps_s=steps,
                     pipeline_imports_s=statistics.median(r["imports_s"] for r, _ in results),
-                    runs=measured["runs"],
                 )
             )
             figures.append(
@@ -286,13 +279,11 @@ def incremental_part(options) -> list[Figure]:
         shutil.rmtree(root)
         shutil.rmtree(home)
     return [
-        Figure(
+        compared(
             f"incremental ({len(selection)} of {len(in_job)} assets) / full {job}",
-            measured["ratio"],
             0.6,
-            incremental_s=measured["first_s"],
-            full_s=measured["second_s"],
-            runs=measured["runs"],
+            measured,
+            ("incremental", "full"),
             assets=[key.to_user_string() for key in selection],
         )
     ]
