@@ -17,6 +17,8 @@ from pipelines import vocabulary
 # Figures before this date are outside what any source of ours covers: a typo, not history.
 EARLIEST_PERIOD = date(1990, 1, 1)
 ISO_DATE_FORMAT = "%Y-%m-%d"
+# A publication date as precise as the source gives it: 2025-07-15, 2025-07 or 2025.
+PUBLISHED_DATE_PATTERN = r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$"
 
 
 class Kind(StrEnum):
@@ -84,6 +86,28 @@ def _listing(names) -> str:
     return ", ".join(sorted(names))
 
 
+def _historic_currency_rules() -> tuple[Rule, ...]:
+    """One rule per withdrawal month: a period stated in a withdrawn ISO 4217 code must end by that month."""
+    by_last_day: dict[date, list[vocabulary.HistoricCurrency]] = {}
+    for currency in vocabulary.historic_currencies().values():
+        by_last_day.setdefault(currency.last_valid_day, []).append(currency)
+    return tuple(
+        Rule(
+            f"historic_currency_until_{last_day:%Y_%m}",
+            Kind.BETWEEN,
+            "period_end",
+            f"a period ending by {last_day}: "
+            + ", ".join(f"{c.code} ({c.name})" for c in group)
+            + f" {'is a historic ISO 4217 code' if len(group) == 1 else 'are historic ISO 4217 codes'}, "
+            f"withdrawn {group[0].withdrawn} (ISO 4217 List Three); state later amounts in "
+            + _listing({c.replaced_by for c in group}),
+            maximum=last_day,
+            only_where=("unit", frozenset(c.code for c in group)),
+        )
+        for last_day, group in sorted(by_last_day.items())
+    )
+
+
 def sheet_structure_suite(columns: tuple[str, ...]) -> Suite:
     """A figure sheet as a table: exactly the reference columns and at least one figure row."""
     return Suite(
@@ -115,8 +139,14 @@ def sheet_cells_suite(text_columns: tuple[str, ...]) -> Suite:
                 for column, suffix in (
                     ("period_start", ", or empty when the start is not stated"),
                     ("period_end", ""),
-                    ("published_date", ", or empty"),
                 )
+            ),
+            Rule(
+                "published_date_iso",
+                Kind.MATCHES,
+                "published_date",
+                "an ISO date YYYY-MM-DD, or YYYY-MM or YYYY when the source gives only the month or year, or empty",
+                pattern=PUBLISHED_DATE_PATTERN,
             ),
             *(
                 Rule(f"{column}_no_formula", Kind.NOT_MATCHES, column, formula, pattern=r"^\s*=")
@@ -142,6 +172,7 @@ def observation_suite(today: date, earliest: date = EARLIEST_PERIOD) -> Suite:
         "measure": "what was counted",
         "value": "the number",
         "unit": "what the number counts",
+        "source_type": "the kind of publisher the figure was read from",
         "quote": "the exact passage the number was read from",
         "source_url": "the address of the document the figure was read in",
     }
@@ -180,6 +211,14 @@ def observation_suite(today: date, earliest: date = EARLIEST_PERIOD) -> Suite:
                 other="measure",
                 values=frozenset((unit, measure) for measure, unit in _measure_units()),
             ),
+            *_historic_currency_rules(),
+            Rule(
+                "source_type_known",
+                Kind.IN_SET,
+                "source_type",
+                "one of " + ", ".join(vocabulary.source_types()) + " (see the reference README)",
+                values=frozenset(vocabulary.source_types()),
+            ),
             Rule(
                 "qualifier_known",
                 Kind.IN_SET,
@@ -211,7 +250,7 @@ def observation_suite(today: date, earliest: date = EARLIEST_PERIOD) -> Suite:
                 Kind.BETWEEN,
                 "published_date",
                 f"a date not after today ({today})",
-                maximum=today,
+                maximum=today.isoformat(),  # ISO text at any precision orders as its date does
             ),
             Rule(
                 "period_in_order",
