@@ -87,24 +87,19 @@ def _listing(names) -> str:
 
 
 def _historic_currency_rules() -> tuple[Rule, ...]:
-    """One rule per withdrawal month: a period stated in a withdrawn ISO 4217 code must end by that month."""
-    by_last_day: dict[date, list[vocabulary.HistoricCurrency]] = {}
-    for currency in vocabulary.historic_currencies().values():
-        by_last_day.setdefault(currency.last_valid_day, []).append(currency)
+    """One rule per withdrawn ISO 4217 code: a figure stated in it must cover a period ending by its withdrawal."""
     return tuple(
         Rule(
-            f"historic_currency_until_{last_day:%Y_%m}",
+            f"{currency.code}_before_withdrawal",
             Kind.BETWEEN,
             "period_end",
-            f"a period ending by {last_day}: "
-            + ", ".join(f"{c.code} ({c.name})" for c in group)
-            + f" {'is a historic ISO 4217 code' if len(group) == 1 else 'are historic ISO 4217 codes'}, "
-            f"withdrawn {group[0].withdrawn} (ISO 4217 List Three); state later amounts in "
-            + _listing({c.replaced_by for c in group}),
-            maximum=last_day,
-            only_where=("unit", frozenset(c.code for c in group)),
+            f"a period ending by {currency.last_valid_day}: {currency.code} ({currency.name}) is a historic "
+            f"ISO 4217 code, withdrawn {currency.withdrawn} (ISO 4217 List Three); state later amounts in "
+            f"{currency.replaced_by}",
+            maximum=currency.last_valid_day,
+            only_where=("unit", frozenset({currency.code})),
         )
-        for last_day, group in sorted(by_last_day.items())
+        for currency in vocabulary.historic_currencies().values()
     )
 
 
