@@ -334,7 +334,7 @@ def test_a_snapshot_just_stored_is_verified_without_reading_it_again(tmp_path, m
         snapshots, "sha256_of", lambda path: read.append(path) or hashlib.sha256(path.read_bytes()).hexdigest()
     )
     stored = _store(dataset, body)
-    assert snapshots.current_snapshot(dataset)[0].path == stored.path
+    assert snapshots.current_snapshot(dataset).path == stored.path
     assert read == []
     stored.path.write_bytes(body + b"AT,2023,1\n")
     with pytest.raises(SnapshotError, match="no longer matches its record"):
