@@ -291,8 +291,8 @@ def test_eurostat_series_are_drawn_from_eurostat_sources(small):
     with (small.charts_dir / "eurostat_swe.csv").open(encoding="utf-8", newline="") as handle:
         sources = {row["source_id"] for row in csv.DictReader(handle)}
     assert sources == {"eurostat_sample"}  # the curated sheet's copies (EUR-EIPRE-SE-*) are not drawn twice
-    report = (small.report_dir / "index.html").read_text(encoding="utf-8")
-    assert 'id="eurostat_swe"' in report and "geo=SE time=2015" in report
+    assert 'id="eurostat_swe"' in (small.report_dir / "index.html").read_text(encoding="utf-8")
+    assert "geo=SE time=2015" in (small.report_dir / "figures.csv").read_text(encoding="utf-8")
 
 
 # --- determinism and pixels --------------------------------------------------------------------------------------
