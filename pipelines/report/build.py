@@ -40,7 +40,10 @@ class ChartEntry:
     @property
     def citation(self) -> str:
         """The caption's source line: each publisher once, with the numbered citations of its documents
-        ('Sources: Eurostat [17] eurostat-nd-1a2b, [18] eurostat-nd-3c4d; FIDH [3] fidh-nd-5c1e.')."""
+        ('Sources: Eurostat [17] eurostat-nd-1a2b, [18] eurostat-nd-3c4d; FIDH [3] fidh-nd-5c1e.'); the chart's
+        own source line when it counts figures rather than plotting them (the coverage matrix)."""
+        if not self.cited:
+            return self.manifest["source_line"]
         listed = "; ".join(
             f"{name} {', '.join(reference.label for reference in cited)}" for name, cited in self.by_publisher().items()
         )
@@ -286,7 +289,7 @@ def _small_png(source: Path, target: Path) -> None:
     newer than the chart's own PNG)."""
     from PIL import Image
 
-    if target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
+    if target != source and target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
         return
     with Image.open(source) as image:
         height = round(image.height * PNG_WIDTH / image.width)

@@ -112,7 +112,6 @@ def csl_item(reference: Reference) -> dict:
         "title": reference.title,
         "author": [{"literal": reference.publisher}],
         "publisher": reference.publisher,
-        "container-title": reference.publisher,
         "URL": reference.url,
         "citation-number": reference.number,
     }

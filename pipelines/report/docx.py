@@ -10,6 +10,9 @@ from pipelines.report.build import QUESTION, SUMMARY_HEADINGS, TITLE, ChartEntry
 PICTURE_WIDTH_CM = 16.5
 PICTURE_HEIGHT_CM = 20.0
 FIGURE_HEADINGS = ("Figure", "Value", "Qualifier", "Quote", "Source")
+# Column widths in cm, adding up to the 17 cm between the margins: the quote gets the room it needs.
+FIGURE_WIDTHS = (3.2, 1.8, 1.6, 7.0, 3.4)
+SUMMARY_WIDTHS = (2.2, 2.2, 2.6, 2.6, 3.4, 2.2, 1.8)
 
 
 def _caption(document, number: int, chart: ChartEntry) -> None:
@@ -38,11 +41,12 @@ def _chart(document, number: int, chart: ChartEntry) -> None:
     _caption(document, number, chart)
 
 
-def _table(document, headings: tuple[str, ...], rows: list[list[str]]) -> None:
-    from docx.shared import Pt
+def _table(document, headings: tuple[str, ...], widths: tuple[float, ...], rows: list[list[str]]) -> None:
+    from docx.shared import Cm, Pt
 
     table = document.add_table(rows=1, cols=len(headings))
     table.style = "Table Grid"
+    table.autofit = False
     for cell, heading in zip(table.rows[0].cells, headings, strict=True):
         cell.text = heading
         cell.paragraphs[0].runs[0].bold = True
@@ -50,7 +54,8 @@ def _table(document, headings: tuple[str, ...], rows: list[list[str]]) -> None:
         for cell, text in zip(table.add_row().cells, cells, strict=True):
             cell.text = text
     for row in table.rows:
-        for cell in row.cells:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Cm(width)
             for run in cell.paragraphs[0].runs:
                 run.font.size = Pt(7.5)
 
@@ -76,6 +81,7 @@ def render_docx(content: Content):
     _table(
         document,
         SUMMARY_HEADINGS,
+        SUMMARY_WIDTHS,
         [
             [row.place, row.period, row.migrants, row.employers, f"{row.ratio} ({row.qualifier})", row.source_kind,
              "; ".join(reference.label for reference in row.cited)]
@@ -104,7 +110,7 @@ def render_docx(content: Content):
                 ]
             )
         if rows:
-            _table(document, FIGURE_HEADINGS, rows)
+            _table(document, FIGURE_HEADINGS, FIGURE_WIDTHS, rows)
     document.add_page_break()
     document.add_heading("Methods and caveats", level=1)
     for heading, text in content.methods:

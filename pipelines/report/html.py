@@ -38,6 +38,8 @@ def _cites(cited: list[Reference]) -> str:
 
 def _sources(chart: ChartEntry) -> str:
     """Each publisher once, with links to the numbered citations of its documents."""
+    if not chart.cited:
+        return escape(chart.citation)
     listed = "; ".join(
         f"{escape(name)} {_cites(cited).replace('; ', ', ')}" for name, cited in chart.by_publisher().items()
     )

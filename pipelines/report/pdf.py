@@ -121,7 +121,7 @@ def render_pdf(content: Content):
     _paragraph(pdf, "Summary", 12, bold=True)
     _paragraph(pdf, QUESTION, 9)
     if content.summary_chart:
-        _chart(pdf, numbers[id(content.summary_chart)], content.summary_chart, most=0.5)
+        _chart(pdf, numbers[id(content.summary_chart)], content.summary_chart, most=0.45)
     _table(
         pdf,
         SUMMARY_WIDTHS,
