@@ -180,7 +180,7 @@ def _summary_rows(pairs: list[dict], rows: dict[str, dict], reference_of: dict[s
 
 
 def source_kind(*rows: dict) -> str:
-    """The kind of source of a pair's figures: the dataset's own kind (official statistics) or the publishers."""
+    """Who published a pair's figures, each publisher once."""
     publishers = list(dict.fromkeys(str(row["publisher"] or row["source_id"]) for row in rows))
     return "; ".join(publishers)
 
@@ -322,8 +322,17 @@ def build_report(layout: Layout, selection: Selection = EVERYTHING, out: Path | 
     files["html"] = html.write_html(out / "index.html", content)
     files["pdf"], pages = pdf.write_pdf(out / "report.pdf", content)
     files["docx"] = docx.write_docx(out / "report.docx", content)
+    _remove_unused_charts(out / CHARTS_DIR, content)
     figures = len({figure["figure_id"] for chart in content.charts for figure in chart.figures})
     return Report(files, len(content.charts), figures, pages)
+
+
+def _remove_unused_charts(charts_out: Path, content: Content) -> None:
+    """Remove chart files of an earlier pack that this one no longer shows."""
+    used = {path.name for chart in content.charts for path in (chart.svg, chart.png)}
+    for path in charts_out.iterdir():
+        if path.name not in used:
+            path.unlink()
 
 
 def describe(row: dict) -> dict[str, str]:
