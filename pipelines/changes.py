@@ -283,13 +283,27 @@ def short_summary(rows: list[dict[str, object]]) -> list[str]:
     lines += [f"source added: {r['source_id']} ({r['new_value']} rows)" for r in _of(rows, "source_added")]
     lines += [f"source removed: {r['source_id']} ({r['old_value']} rows)" for r in _of(rows, "source_removed")]
     if moved := _of(rows, "ratio_moved"):
-        lines.append(f"{len(moved)} comparison ratio(s) moved")
+        lines.append(f"{len(moved)} comparison ratio{'s' if len(moved) != 1 else ''} moved")
     lines += [
         f"shrink accepted: {r['source_id']} {r['old_value']} → {r['new_value']} rows, by {r['accepted_by']}: "
         f"{r['reason']}"
         for r in _of(rows, "shrink_accepted")
     ]
     return lines
+
+
+def report_paragraph(con: duckdb.DuckDBPyConnection) -> str | None:
+    """A paragraph for the report's "changes since the previous version", or None when nothing is recorded."""
+    tables = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    rows = run_changes(con) if "changes" in tables else []
+    if not rows:
+        return None
+    when = f"{rows[0]['recorded_at']:%Y-%m-%d}"
+    if all(row["change"] in ("added", "source_added") for row in rows):
+        return f"This is the first version of the data (built {when}): every figure is new."
+    return f"Compared with the previous version of the data (this version was built {when}): " + " ".join(
+        line if line.endswith(".") else line + "." for line in short_summary(rows)
+    ).replace(" since the last good warehouse", "")
 
 
 def per_source(rows: list[dict[str, object]]) -> list[list[object]]:

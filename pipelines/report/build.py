@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.changes import report_paragraph
 from pipelines.charts.chart import INDEX_SUFFIX, cited_rows, fetch, read_index, write_chart
 from pipelines.layout import Layout
 from pipelines.report.citations import Reference, references, write_bibtex, write_csl_json
@@ -231,12 +232,13 @@ def gather(layout: Layout, con: duckdb.DuckDBPyConnection, selection: Selection,
     ]
     measures = {(row["measure"], row["target_group"]) for row in all_rows}
     definitions = ("What the measures mean", wording.measure_definitions(sorted(measures)))
+    changed = report_paragraph(con)
     return Content(
         selection,
         summary_chart,
         _summary_rows(pairs, pair_rows, reference_of),
         sections,
-        [definitions, *METHODS],
+        [definitions, *METHODS, *([("Changes since the previous version", changed)] if changed else [])],
         methods_charts,
         _datasets(con, {row["source_id"] for row in all_rows}),
         sorted(reference_of.values(), key=lambda reference: reference.number),
