@@ -13,6 +13,7 @@ import duckdb
 
 from pipelines.alerts import describe_step_failure
 from pipelines.layout import Layout, default_layout
+from pipelines.stale import Plan, plan_job
 
 JOB = "rebuild_everything"
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -45,14 +46,25 @@ def one_run_at_a_time(layout: Layout) -> Iterator[None]:
         yield
 
 
-def run(job: str = JOB) -> int:
-    """Materialise the job's assets; print where the warehouse and charts are, or exactly what failed."""
+def run(job: str = JOB, everything: bool = False) -> int:
+    """Materialise what of the job is stale or missing (everything with `everything`); print what was skipped
+    and why, then where the warehouse and charts are, or exactly what failed."""
     from pipelines.definitions import defs
 
     layout = default_layout()
+    instance = dg.DagsterInstance.get()
+    job_def = defs.resolve_job_def(job)
     with one_run_at_a_time(layout):
-        result = defs.resolve_job_def(job).execute_in_process(
-            run_config=QUIET_LOGS, instance=dg.DagsterInstance.get(), raise_on_error=False
+        selection = None
+        if not everything:
+            todo = plan_job(defs, instance, layout, job)
+            _print_plan(todo)
+            if not todo.rebuild:
+                print("Nothing was stale: the warehouse, charts and report are up to date (make run ALL=1 redoes all).")
+                return _print_outputs(layout)
+            selection = list(todo.rebuild)
+        result = job_def.execute_in_process(
+            run_config=QUIET_LOGS, instance=instance, raise_on_error=False, asset_selection=selection
         )
     if not result.success:
         print(f"Run {result.run_id} FAILED. The last good warehouse and charts are unchanged.", file=sys.stderr)
@@ -60,6 +72,23 @@ def run(job: str = JOB) -> int:
             print(message, file=sys.stderr)
         return 1
     print(f"Run {result.run_id} succeeded.")
+    return _print_outputs(layout)
+
+
+def _print_plan(todo: Plan) -> None:
+    """Say what is rebuilt and why, and how much was skipped as up to date."""
+    for note in todo.notes:
+        print(note)
+    skipped = Counter(key.path[0] if len(key.path) > 1 else "warehouse" for key in todo.up_to_date)
+    if skipped:
+        groups = ", ".join(f"{group} {count}" for group, count in skipped.items())
+        print(f"Skipped {len(todo.up_to_date)} up-to-date assets ({groups}): same files, code and inputs as last run.")
+    for key, why in todo.rebuild.items():
+        print(f"Rebuilding {key.to_user_string()}: {why}")
+
+
+def _print_outputs(layout: Layout) -> int:
+    """Print where the warehouse, the charts and the report are."""
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
         tables = con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()
         print(f"Warehouse: {layout.relative(layout.warehouse_path)}")
@@ -89,12 +118,13 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1", help="ui: a loopback address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=3000, help="ui: the port (default 3000)")
     parser.add_argument("--job", default=JOB, help=f"run: the job to run (default {JOB}; e.g. rebuild_warehouse)")
+    parser.add_argument("--all", action="store_true", help="run: rebuild everything, not only what is stale")
     arguments = parser.parse_args()
     if arguments.command == "ui":
         from pipelines.ui import serve
 
         sys.exit(serve(arguments.host, arguments.port))
-    sys.exit(run(arguments.job))
+    sys.exit(run(arguments.job, everything=arguments.all))
 
 
 if __name__ == "__main__":
