@@ -8,6 +8,7 @@ import duckdb
 
 from conftest import copy_sources, failure_text
 from pipelines.assets.figures import staged_files
+from pipelines.assets.warehouse import TABLE_DESCRIPTIONS
 from pipelines.definitions import build_definitions
 from pipelines.layout import Layout
 from pipelines.stale import plan_job
@@ -15,7 +16,7 @@ from pipelines.stale import plan_job
 JOB = "rebuild_warehouse"
 SHEET = ("raw", "figures_enforcement_figures")
 STAGED = ("staging", "figures_enforcement_figures")
-WAREHOUSE = {"observations", "comparisons", "measures", "units", "sources", "eurostat_detail", "rejected_rows"}
+WAREHOUSE = set(TABLE_DESCRIPTIONS)  # the tables the warehouse step builds together
 
 
 def _run(layout: Layout, instance: dg.DagsterInstance) -> dict[str, str]:
