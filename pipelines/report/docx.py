@@ -12,7 +12,7 @@ PICTURE_HEIGHT_CM = 20.0
 FIGURE_HEADINGS = ("Figure", "Value", "Qualifier", "Quote", "Source")
 # Column widths in cm, adding up to the 17 cm between the margins: the quote gets the room it needs.
 FIGURE_WIDTHS = (3.2, 1.8, 1.6, 7.0, 3.4)
-SUMMARY_WIDTHS = (2.2, 2.2, 2.6, 2.6, 3.4, 2.2, 1.8)
+SUMMARY_WIDTHS = (2.8, 2.6, 2.6, 3.6, 2.6, 2.8)
 
 
 def _caption(document, number: int, chart: ChartEntry) -> None:
@@ -21,7 +21,7 @@ def _caption(document, number: int, chart: ChartEntry) -> None:
     manifest = chart.manifest
     paragraph = document.add_paragraph(style="Caption")
     paragraph.add_run(f"Figure {number}. ").bold = True
-    paragraph.add_run(f"{manifest['title']}. {manifest['subtitle']}")
+    paragraph.add_run(f"{manifest['title']}.")
     if manifest["notes"]:
         paragraph.add_run(" Note: " + " ".join(manifest["notes"]))
     source = document.add_paragraph(style="Caption")
@@ -82,12 +82,8 @@ def render_docx(content: Content):
         document,
         SUMMARY_HEADINGS,
         SUMMARY_WIDTHS,
-        [
-            [row.place, row.period, row.migrants, row.employers, f"{row.ratio} ({row.qualifier})", row.source_kind,
-             "; ".join(reference.label for reference in row.cited)]
-            for row in content.summary
-        ],
-    )  # fmt: skip
+        [row.cells() for row in content.summary],
+    )
     for section in content.jurisdictions:
         document.add_page_break()
         document.add_heading(section.name, level=1)
@@ -113,9 +109,10 @@ def render_docx(content: Content):
             _table(document, FIGURE_HEADINGS, FIGURE_WIDTHS, rows)
     document.add_page_break()
     document.add_heading("Methods and caveats", level=1)
-    for heading, text in content.methods:
+    for heading, paragraphs in content.methods:
         document.add_heading(heading, level=2)
-        document.add_paragraph(text)
+        for text in paragraphs:
+            document.add_paragraph(text)
     for chart in content.methods_charts:
         _chart(document, numbers[id(chart)], chart)
     document.add_heading("Datasets", level=2)
