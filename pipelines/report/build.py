@@ -279,11 +279,13 @@ def _figures(
         if kinds.get(row["source_id"]) == STATISTICAL_KIND:
             counts.setdefault(reference_of[row["source_url"]], []).append(row["period_end"].year)
     series = [
-        f"{len(years)} values for {min(years)}–{max(years)} from {reference.publisher}, {reference.title} "
-        f"({reference.label}); each value, with the dataset cell it was read from, is in the chart's CSV file "
-        "and in figures.csv."
+        f"{reference.publisher}, {reference.title} ({reference.label}): {len(years)} values, {min(years)}–{max(years)}."
         for reference, years in counts.items()
     ]
+    if series:
+        series.append(
+            "Each value, with the dataset cell it was read from, is in the chart's CSV file and in figures.csv."
+        )
     return quoted, series
 
 
