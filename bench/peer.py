@@ -63,7 +63,7 @@ def stage_sheet(layout: Layout, sheet: sheets.Sheet) -> None:
 
 def stage_dataset(layout: Layout, dataset) -> None:
     """Parse one Eurostat snapshot, validate its totals (quarantine policy) and stage them."""
-    snapshot, _ = snapshots.current_snapshot(dataset)
+    snapshot = snapshots.current_snapshot(dataset)
     staged = staging.stage(layout, dataset, snapshot)
     shown = layout.relative(snapshot.path) if snapshot else layout.relative(dataset.registry_file)
     checked = validate_staged(staged.observations, asset_key=None, source_kind="eurostat", file=shown)

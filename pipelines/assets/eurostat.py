@@ -21,6 +21,7 @@ from pipelines.warehouse import write_staged
 
 OFFICIAL = {"source_kind": "official"}
 PREVIEW_COLUMNS = ["figure_id", "jurisdiction", "period_end", "value", "flags"]
+INTACT_CHECK = "snapshot_intact"
 
 
 class SnapshotConfig(dg.Config):
@@ -38,42 +39,68 @@ def _version(dataset: Dataset, snapshot: snapshots.Snapshot | None) -> str:
 def eurostat_assets(layout: Layout, dataset: Dataset) -> list[dg.AssetsDefinition]:
     """The raw (snapshot) and staging (parsed) assets of one Eurostat dataset."""
     folder = layout.relative(dataset.snapshot_dir)
+    key_raw = raw_key(dataset.source_id)
+
+    def current() -> snapshots.Snapshot | None:
+        """The verified newest snapshot; a damaged one fails the blocking check and stops the run."""
+        try:
+            return snapshots.current_snapshot(dataset)
+        except SnapshotError as error:
+            shown = str(error).replace(f"{layout.root}/", "")
+            raise dg.Failure(description=f"{dataset.source_id}: {shown}. Nothing downstream was rebuilt.") from error
 
     @dg.asset(
-        key=raw_key(dataset.source_id),
+        key=key_raw,
         group_name="raw",
         kinds={"eurostat", "json" if dataset.format == "jsonstat" else "csv"},
         tags=OFFICIAL,
+        check_specs=[
+            dg.AssetCheckSpec(
+                INTACT_CHECK,
+                asset=key_raw,
+                blocking=True,
+                description="The newest snapshot's bytes match the sha256 and size in its record, and every "
+                "record has its file: a damaged snapshot stops the run (no fallback to an older one).",
+            )
+        ],
         description=(
             f"Eurostat `{dataset.dataset}` ({dataset.title}): the newest checked snapshot in `{folder}/`, with "
             "its request URL, retrieval time and sha256. Run with `download: true` (job "
             "refresh_official_sources) to fetch a new one; unchanged content makes no new snapshot."
         ),
     )
-    def raw_dataset(context: dg.AssetExecutionContext, config: SnapshotConfig) -> dg.MaterializeResult:
+    def raw_dataset(context: dg.AssetExecutionContext, config: SnapshotConfig):
         outcome = "registered the newest snapshot (offline)"
         if config.download:
             try:
                 refreshed = snapshots.refresh(dataset, client.NetworkPolicy.from_environment())
             except SnapshotError as error:
-                current, _ = snapshots.current_snapshot(dataset)
-                kept = layout.relative(current.path) if current else "none (not yet retrieved)"
+                files = snapshots.snapshot_files(dataset)
+                kept = layout.relative(files[-1]) if files else "none (not yet retrieved)"
                 raise dg.Failure(
                     description=f"{dataset.source_id}: refresh failed: {error}. Snapshot still in use: {kept}."
                 ) from error
             outcome = "stored a new snapshot" if refreshed.changed else "content unchanged: no new snapshot"
-        snapshot, passed_over = snapshots.current_snapshot(dataset)
-        for reason in passed_over:
-            context.log.warning(f"snapshot passed over: {reason}")
+        try:
+            snapshot = current()
+        except dg.Failure as failure:
+            yield dg.AssetCheckResult(
+                asset_key=key_raw, check_name=INTACT_CHECK, passed=False, description=failure.description
+            )
+            context.log.error(failure.description)
+            raise
+        intact = dg.AssetCheckResult(asset_key=key_raw, check_name=INTACT_CHECK, passed=True)
         if snapshot is None:
             context.log.info(f"{dataset.source_id}: not yet retrieved (no snapshot in {folder}/)")
-            return dg.MaterializeResult(
+            yield dg.MaterializeResult(
                 metadata={"status": "not yet retrieved", "snapshots": dg.MetadataValue.path(folder)},
                 data_version=dg.DataVersion(_version(dataset, None)),
             )
+            yield intact
+            return
         meta = snapshot.meta
         context.log.info(f"{dataset.source_id}: {outcome}: {layout.relative(snapshot.path)}")
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata={
                 "status": outcome,
                 "path": dg.MetadataValue.path(layout.relative(snapshot.path)),
@@ -86,6 +113,7 @@ def eurostat_assets(layout: Layout, dataset: Dataset) -> list[dg.AssetsDefinitio
             },
             data_version=dg.DataVersion(_version(dataset, snapshot)),
         )
+        yield intact
 
     key_staged = staged_key(dataset.source_id)
 
@@ -103,7 +131,7 @@ def eurostat_assets(layout: Layout, dataset: Dataset) -> list[dg.AssetsDefinitio
         ),
     )
     def staged_dataset(context: dg.AssetExecutionContext):
-        snapshot, _ = snapshots.current_snapshot(dataset)
+        snapshot = current()
         try:
             staged = staging.stage(layout, dataset, snapshot)
         except SnapshotError as error:
