@@ -19,7 +19,7 @@ LANGUAGES = {
 }  # fmt: skip
 FONT = "DejaVu"
 COLUMN_WIDTHS = (22, 14, 10, 54, 30)  # figure, value, qualifier, quote, source (relative)
-SUMMARY_WIDTHS = (14, 12, 20, 20, 26, 18, 16)
+SUMMARY_WIDTHS = (16, 15, 15, 24, 14, 22)
 
 
 def quote_text(row: dict) -> str:
@@ -94,7 +94,7 @@ def _chart(pdf, number: int, chart: ChartEntry, most: float = 0.75) -> None:
         pdf.add_page()
     pdf.image(str(chart.png), h=height, x=pdf.l_margin, keep_aspect_ratio=True, w=pdf.epw)
     pdf.ln(1)
-    _paragraph(pdf, f"Figure {number}. {manifest['title']}. {manifest['subtitle']}", 8)
+    _paragraph(pdf, f"Figure {number}. {manifest['title']}.", 8)
     notes = " ".join(manifest["notes"])
     if notes:
         _paragraph(pdf, f"Note: {notes}", 7.5)
@@ -121,17 +121,13 @@ def render_pdf(content: Content):
     _paragraph(pdf, "Summary", 12, bold=True)
     _paragraph(pdf, QUESTION, 9)
     if content.summary_chart:
-        _chart(pdf, numbers[id(content.summary_chart)], content.summary_chart, most=0.45)
+        _chart(pdf, numbers[id(content.summary_chart)], content.summary_chart, most=0.36)
     _table(
         pdf,
         SUMMARY_WIDTHS,
         list(SUMMARY_HEADINGS),
-        [
-            [row.place, row.period, row.migrants, row.employers, f"{row.ratio} ({row.qualifier})", row.source_kind,
-             "; ".join(reference.label for reference in row.cited)]
-            for row in content.summary
-        ],
-    )  # fmt: skip
+        [row.cells() for row in content.summary],
+    )
     for section in content.jurisdictions:
         _heading(pdf, section.name)
         for chart in section.charts:
@@ -143,9 +139,10 @@ def render_pdf(content: Content):
         if section.figures:
             _figures(pdf, section.figures, content.reference_of)
     _heading(pdf, "Methods and caveats")
-    for heading, text in content.methods:
+    for heading, paragraphs in content.methods:
         _heading(pdf, heading, 1)
-        _paragraph(pdf, text, 8.5)
+        for text in paragraphs:
+            _paragraph(pdf, text, 8.5)
     for chart in content.methods_charts:
         _chart(pdf, numbers[id(chart)], chart)
     _heading(pdf, "Datasets", 1)
