@@ -292,20 +292,6 @@ def short_summary(rows: list[dict[str, object]]) -> list[str]:
     return lines
 
 
-def report_paragraph(con: duckdb.DuckDBPyConnection) -> str | None:
-    """A paragraph for the report's "changes since the previous version", or None when nothing is recorded."""
-    tables = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    rows = run_changes(con) if "changes" in tables else []
-    if not rows:
-        return None
-    when = f"{rows[0]['recorded_at']:%Y-%m-%d}"
-    if all(row["change"] in ("added", "source_added") for row in rows):
-        return f"This is the first version of the data (built {when}): every figure is new."
-    return f"Compared with the previous version of the data (this version was built {when}): " + " ".join(
-        line if line.endswith(".") else line + "." for line in short_summary(rows)
-    ).replace(" since the last good warehouse", "")
-
-
 def per_source(rows: list[dict[str, object]]) -> list[list[object]]:
     """Per source: rows added, removed, changed."""
     sources = sorted({str(row["source_id"]) for row in rows if row["change"] in ("added", "removed", "changed")})
