@@ -14,6 +14,7 @@ from pipelines.jobs import analyst_jobs
 from pipelines.layout import Layout, default_layout
 from pipelines.sheets import discover_sheets
 from pipelines.sources import read_registry
+from pipelines.versions import files_asset, with_versions
 
 
 def build_definitions(layout: Layout) -> dg.Definitions:
@@ -33,6 +34,7 @@ def build_definitions(layout: Layout) -> dg.Definitions:
             publish_asset(layout),
         ]
     )
+    assets = [*with_versions(assets), files_asset(layout, assets)]
     refresh_official_sources = refresh_job(assets)
     return dg.Definitions(
         assets=with_catalog(assets),

@@ -9,10 +9,12 @@ import shutil
 import subprocess
 import sys
 from datetime import date
+from html import escape
 from html.parser import HTMLParser
 
 import pytest
 
+from conftest import failure_text
 from pipelines.exports import FORMULA_STARTS
 
 SUBSET = ("KAZ", "RUS", 2008, 2015)
@@ -113,6 +115,19 @@ def test_html_opens_with_the_summary_then_jurisdictions_methods_and_citations(bu
     assert (built.report_dir / "index.html").stat().st_size <= 3_000_000
 
 
+def test_methods_list_the_changes_since_the_previous_version(built):
+    import duckdb
+
+    from pipelines.changes import run_changes, short_summary
+
+    with duckdb.connect(str(built.warehouse_path), read_only=True) as con:
+        lines = short_summary(run_changes(con))
+    html = (built.report_dir / "index.html").read_text(encoding="utf-8")
+    methods = html[html.index('<section id="methods">') : html.index('<section id="citations">')]
+    assert "Changes since the previous version" in methods
+    assert lines and all(escape(line) in methods for line in lines)
+
+
 def test_html_links_every_source_of_every_quoted_figure(built):
     import duckdb
 
@@ -185,7 +200,7 @@ def test_docx_has_the_same_structure_with_every_chart(built):
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert headings[0] == "Summary" and "Methods and caveats" in headings and headings[-1] == "Citations"
     summary = document.tables[0]
-    assert [cell.text for cell in summary.rows[0].cells][:2] == ["Place", "Period"]
+    assert [cell.text for cell in summary.rows[0].cells][:3] == ["Place, period", "Migrants side", "Employers side"]
     assert len(summary.rows) - 1 == len(latest_pair_places(built))
     assert len(document.inline_shapes) == len(parsed(built.report_dir).images)
     for shape in document.inline_shapes:
@@ -217,11 +232,32 @@ def test_subset_mentions_only_its_jurisdictions_and_years(built, subset):
     assert wording.place("KAZ", None) in pdf_text(subset / "report.pdf")
 
 
+def test_report_asset_takes_the_selection_as_run_config(built_copy):
+    import dagster as dg
+
+    from pipelines.definitions import build_definitions
+
+    report = build_definitions(built_copy).get_assets_def(dg.AssetKey(["reports", "report_pack"]))
+    config = {"jurisdictions": ["kaz"], "from_year": 2008, "to_year": 2010}
+    result = dg.materialize(
+        [report], instance=dg.DagsterInstance.ephemeral(),
+        run_config={"ops": {"reports__report_pack": {"config": config}}},
+    )  # fmt: skip
+    metadata = result.asset_materializations_for_node("reports__report_pack")[0].metadata
+    assert metadata["selection"].value == "Kazakhstan, 2008–2010"
+    out = built_copy.report_dir / "selections" / "kaz_2008-2010"
+    assert parsed(out).headings[1:3] == ["Summary", "Kazakhstan"]
+    wrong = {"ops": {"reports__report_pack": {"config": {"jurisdictions": ["Kazakhstan"]}}}}
+    failed = dg.materialize([report], instance=dg.DagsterInstance.ephemeral(), run_config=wrong, raise_on_error=False)
+    assert not failed.success
+    assert "'KAZAKHSTAN': expected an ISO 3166-1 alpha-3 code such as KAZ" in failure_text(failed)
+
+
 def test_docx_opens_in_libreoffice_with_every_image(subset, tmp_path):
     from docx import Document
 
-    if not shutil.which("soffice"):
-        pytest.skip("LibreOffice is not installed (CI installs libreoffice-writer-nogui)")
+    require("soffice", "libreoffice-writer-nogui")
+    require("pdfimages", "poppler-utils")
     done = subprocess.run(
         ["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "pdf",
          "--outdir", str(tmp_path), str(subset / "report.docx")],
@@ -240,9 +276,17 @@ def run(command: list[str]) -> str:
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
+def require(program: str, package: str) -> None:
+    """Skip without `program` locally; fail under CI, whose .ci/run installs it."""
+    if not shutil.which(program):
+        message = f"{program} not found: apt-get install {package} (.ci/run does)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 def pdf_text(path) -> str:
-    if not shutil.which("pdftotext"):
-        pytest.skip("poppler-utils is not installed")
+    require("pdftotext", "poppler-utils")
     return run(["pdftotext", "-layout", str(path), "-"])
 
 

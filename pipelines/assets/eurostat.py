@@ -151,6 +151,7 @@ def eurostat_assets(layout: Layout, dataset: Dataset) -> list[dg.AssetsDefinitio
         yield dg.MaterializeResult(
             metadata={
                 "status": "parsed" if snapshot else "not yet retrieved",
+                "staged": dg.MetadataValue.path(layout.relative(parquet)),
                 "dagster/row_count": len(frame),
                 "detail_cells": staged.cells,
                 "rejected_cells": staged.rejected,

@@ -187,6 +187,7 @@ def figure_sheet_assets(layout: Layout, sheet: sheets.Sheet) -> list[dg.AssetsDe
         write_sheet_staging(layout, sheet, frame, origin)
         yield dg.MaterializeResult(
             metadata={
+                "staged": dg.MetadataValue.path(layout.relative(staged_files(layout, sheet.source_id)[0])),
                 "dagster/row_count": len(frame),
                 "rejected_rows": len(rejected),
                 "preview": dg.MetadataValue.md(

@@ -1,6 +1,7 @@
 """Gather what the report says — findings first, one section per jurisdiction, methods and caveats, citations —
 and write the pack (HTML, PDF, DOCX, BibTeX, CSL-JSON, data package) for a selection of the data."""
 
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +32,10 @@ class ChartEntry:
     cited: list[Reference]
 
     def by_publisher(self) -> dict[str, list[Reference]]:
-        """The cited documents grouped by publisher, in citing order."""
+        """The cited documents grouped by publisher (by its short name), in citing order."""
         grouped: dict[str, list[Reference]] = {}
         for reference in self.cited:
-            grouped.setdefault(reference.publisher, []).append(reference)
+            grouped.setdefault(short_name(reference.publisher), []).append(reference)
         return grouped
 
     @property
@@ -74,6 +75,13 @@ class SummaryRow:
     source_kind: str
     cited: list[Reference]
 
+    def cells(self) -> list[str]:
+        """The row as the summary table's cells, in SUMMARY_HEADINGS order."""
+        return [
+            f"{self.place}, {self.period}", self.migrants, self.employers, f"{self.ratio} ({self.qualifier})",
+            self.source_kind, "; ".join(reference.label for reference in self.cited),
+        ]  # fmt: skip
+
 
 @dataclass
 class Content:
@@ -83,7 +91,7 @@ class Content:
     summary_chart: ChartEntry | None
     summary: list[SummaryRow]
     jurisdictions: list[JurisdictionSection]
-    methods: list[tuple[str, str]]
+    methods: list[tuple[str, list[str]]]  # (heading, paragraphs)
     methods_charts: list[ChartEntry]
     datasets: list[dict]
     references: list[Reference]
@@ -113,7 +121,7 @@ QUESTION = (
     "table sets the most recent migrants-side figure against an employers-side figure for exactly the same "
     "period. A ratio above 1 means the state acted against more migrants than employers."
 )
-SUMMARY_HEADINGS = ("Place", "Period", "Migrants side", "Employers side", "Ratio", "Kind of source", "Cited")
+SUMMARY_HEADINGS = ("Place, period", "Migrants side", "Employers side", "Ratio", "Source", "Cited")
 METHODS = [
     (
         "Why periods and measures differ between countries",
@@ -157,7 +165,6 @@ def _covered(selection: Selection, rows: list[dict]) -> bool:
 def _summary_rows(pairs: list[dict], rows: dict[str, dict], reference_of: dict[str, Reference]) -> list[SummaryRow]:
     from pipelines import vocabulary, wording
     from pipelines.charts import style
-    from pipelines.charts.headline import pair_sentence
 
     summary = []
     for pair in pairs:
@@ -170,7 +177,11 @@ def _summary_rows(pairs: list[dict], rows: dict[str, dict], reference_of: dict[s
                 f"{style.thousands(pair['migrants_value'])} {measures[(pair['migrants_measure'], 'migrants')].label}",
                 f"{style.thousands(pair['employers_value'])} "
                 f"{measures[(pair['employers_measure'], 'employers')].label}",
-                style.capitalised(pair_sentence(pair)),
+                style.capitalised(
+                    wording.ratio_sentence(
+                        pair["ratio"], pair["qualifier"], pair["migrants_measure"], pair["employers_measure"]
+                    )
+                ),
                 pair["qualifier"].replace("_", " "),
                 source_kind(migrants, employers),
                 list(dict.fromkeys(reference_of[row["source_url"]] for row in (migrants, employers))),
@@ -180,9 +191,20 @@ def _summary_rows(pairs: list[dict], rows: dict[str, dict], reference_of: dict[s
 
 
 def source_kind(*rows: dict) -> str:
-    """Who published a pair's figures, each publisher once."""
-    publishers = list(dict.fromkeys(str(row["publisher"] or row["source_id"]) for row in rows))
-    return "; ".join(publishers)
+    """Who published a pair's figures, each publisher once, by a short name."""
+    return "; ".join(dict.fromkeys(short_name(str(row["publisher"] or row["source_id"])) for row in rows))
+
+
+def short_name(publisher: str) -> str:
+    """'TRAC, Syracuse University (report text …)' → 'TRAC, Syracuse University'; '松村法律事務所 (Matsumura Law
+    Office)' → 'Matsumura Law Office': the name outside brackets when every font draws it, else the bracketed one."""
+    from pipelines.charts import style
+
+    outside = re.sub(r"\s*\([^()]*\)", "", publisher).strip()
+    inside = re.findall(r"\(([^()]*)\)", publisher)
+    if outside and style.renderable(outside):
+        return outside
+    return inside[0] if inside else publisher
 
 
 def _latest_pairs(con: duckdb.DuckDBPyConnection, selection: Selection) -> list[dict]:
@@ -230,13 +252,14 @@ def gather(layout: Layout, con: duckdb.DuckDBPyConnection, selection: Selection,
         for code, charts in sorted(by_place.items(), key=lambda item: wording.place(item[0], None))
     ]
     measures = {(row["measure"], row["target_group"]) for row in all_rows}
-    definitions = ("What the measures mean", wording.measure_definitions(sorted(measures)))
+    definitions = ("What the measures mean", wording.measure_sentences(sorted(measures)))
+    changes = ("Changes since the previous version", _changes(con, selection, {row["figure_id"] for row in all_rows}))
     return Content(
         selection,
         summary_chart,
         _summary_rows(pairs, pair_rows, reference_of),
         sections,
-        [definitions, *METHODS],
+        [definitions, *((heading, [text]) for heading, text in METHODS), changes],
         methods_charts,
         _datasets(con, {row["source_id"] for row in all_rows}),
         sorted(reference_of.values(), key=lambda reference: reference.number),
@@ -257,12 +280,24 @@ def _figures(
         if kinds.get(row["source_id"]) == STATISTICAL_KIND:
             counts.setdefault(reference_of[row["source_url"]], []).append(row["period_end"].year)
     series = [
-        f"{len(years)} values for {min(years)}–{max(years)} from {reference.publisher}, {reference.title} "
-        f"({reference.label}); each value, with the dataset cell it was read from, is in the chart's CSV file "
-        "and in figures.csv."
+        f"{reference.publisher}, {reference.title} ({reference.label}): {len(years)} values, {min(years)}–{max(years)}."
         for reference, years in counts.items()
     ]
+    if series:
+        series.append(
+            "Each value, with the dataset cell it was read from, is in the chart's CSV file and in figures.csv."
+        )
     return quoted, series
+
+
+def _changes(con: duckdb.DuckDBPyConnection, selection: Selection, figure_ids: set[str]) -> list[str]:
+    """The change log's summary of the last run that changed anything (a selection: only its figures' changes)."""
+    from pipelines.changes import run_changes, short_summary
+
+    rows = run_changes(con)
+    if not selection.everything:
+        rows = [row for row in rows if row["figure_id"] in figure_ids]
+    return short_summary(rows)
 
 
 def _datasets(con: duckdb.DuckDBPyConnection, source_ids: set[str]) -> list[dict]:

@@ -9,10 +9,11 @@ from pipelines.report.build import QUESTION, SUMMARY_HEADINGS, TITLE, ChartEntry
 # A4 is 21.0 cm wide and Letter 21.6 cm: with 2 cm margins a 16.5 cm picture fits both.
 PICTURE_WIDTH_CM = 16.5
 PICTURE_HEIGHT_CM = 20.0
+SUMMARY_CHART_HEIGHT_CM = 10.0  # leaves room for the summary table on the first page
 FIGURE_HEADINGS = ("Figure", "Value", "Qualifier", "Quote", "Source")
 # Column widths in cm, adding up to the 17 cm between the margins: the quote gets the room it needs.
 FIGURE_WIDTHS = (3.2, 1.8, 1.6, 7.0, 3.4)
-SUMMARY_WIDTHS = (2.2, 2.2, 2.6, 2.6, 3.4, 2.2, 1.8)
+SUMMARY_WIDTHS = (2.8, 2.6, 2.6, 3.6, 2.6, 2.8)
 
 
 def _caption(document, number: int, chart: ChartEntry) -> None:
@@ -20,24 +21,27 @@ def _caption(document, number: int, chart: ChartEntry) -> None:
 
     manifest = chart.manifest
     paragraph = document.add_paragraph(style="Caption")
+    paragraph.paragraph_format.keep_with_next = True  # the caption's source line stays on its page
     paragraph.add_run(f"Figure {number}. ").bold = True
-    paragraph.add_run(f"{manifest['title']}. {manifest['subtitle']}")
+    paragraph.add_run(f"{manifest['title']}.")
     if manifest["notes"]:
         paragraph.add_run(" Note: " + " ".join(manifest["notes"]))
     source = document.add_paragraph(style="Caption")
     source.add_run(chart.citation).font.size = Pt(8)
 
 
-def _chart(document, number: int, chart: ChartEntry) -> None:
+def _chart(document, number: int, chart: ChartEntry, tallest_cm: float = PICTURE_HEIGHT_CM) -> None:
+    """The chart at the text width (at most `tallest_cm` high), then its caption."""
     from docx.shared import Cm
     from PIL import Image
 
     with Image.open(chart.png) as image:
         aspect = image.height / image.width
-    if PICTURE_WIDTH_CM * aspect > PICTURE_HEIGHT_CM:
-        document.add_picture(str(chart.png), height=Cm(PICTURE_HEIGHT_CM))
+    if PICTURE_WIDTH_CM * aspect > tallest_cm:
+        document.add_picture(str(chart.png), height=Cm(tallest_cm))
     else:
         document.add_picture(str(chart.png), width=Cm(PICTURE_WIDTH_CM))
+    document.paragraphs[-1].paragraph_format.keep_with_next = True  # the chart stays with its caption
     _caption(document, number, chart)
 
 
@@ -77,17 +81,13 @@ def render_docx(content: Content):
     document.add_heading("Summary", level=1)
     document.add_paragraph(QUESTION)
     if content.summary_chart:
-        _chart(document, numbers[id(content.summary_chart)], content.summary_chart)
+        _chart(document, numbers[id(content.summary_chart)], content.summary_chart, SUMMARY_CHART_HEIGHT_CM)
     _table(
         document,
         SUMMARY_HEADINGS,
         SUMMARY_WIDTHS,
-        [
-            [row.place, row.period, row.migrants, row.employers, f"{row.ratio} ({row.qualifier})", row.source_kind,
-             "; ".join(reference.label for reference in row.cited)]
-            for row in content.summary
-        ],
-    )  # fmt: skip
+        [row.cells() for row in content.summary],
+    )
     for section in content.jurisdictions:
         document.add_page_break()
         document.add_heading(section.name, level=1)
@@ -113,9 +113,10 @@ def render_docx(content: Content):
             _table(document, FIGURE_HEADINGS, FIGURE_WIDTHS, rows)
     document.add_page_break()
     document.add_heading("Methods and caveats", level=1)
-    for heading, text in content.methods:
+    for heading, paragraphs in content.methods:
         document.add_heading(heading, level=2)
-        document.add_paragraph(text)
+        for text in paragraphs:
+            document.add_paragraph(text)
     for chart in content.methods_charts:
         _chart(document, numbers[id(chart)], chart)
     document.add_heading("Datasets", level=2)

@@ -52,7 +52,7 @@ def _figure(number: int, chart: ChartEntry) -> str:
     return (
         f'<figure id="{escape(manifest["stem"])}">'
         f'<img src="{CHARTS_DIR}/{escape(chart.svg.name)}" alt="{escape(manifest["title"])}" loading="lazy">'
-        f"<figcaption><p><b>Figure {number}.</b> {escape(manifest['title'])}. {escape(manifest['subtitle'])}</p>"
+        f"<figcaption><p><b>Figure {number}.</b> {escape(manifest['title'])}.</p>"
         + (f"<p>Note: {escape(notes)}</p>" if notes else "")
         + f"<p>{_sources(chart)}</p></figcaption></figure>"
     )
@@ -61,9 +61,7 @@ def _figure(number: int, chart: ChartEntry) -> str:
 def _summary_table(rows: list[SummaryRow]) -> str:
     head = "".join(f"<th>{name}</th>" for name in SUMMARY_HEADINGS)
     body = "".join(
-        f"<tr><td>{escape(row.place)}</td><td>{escape(row.period)}</td><td>{escape(row.migrants)}</td>"
-        f"<td>{escape(row.employers)}</td><td>{escape(row.ratio)} ({escape(row.qualifier)})</td>"
-        f"<td>{escape(row.source_kind)}</td><td>{_cites(row.cited)}</td></tr>"
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row.cells()[:-1]) + f"<td>{_cites(row.cited)}</td></tr>"
         for row in rows
     )
     return f'<table class="summary"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
@@ -127,7 +125,8 @@ def render_html(content: Content) -> str:
             parts.append(_figure_table(section.figures, content.reference_of))
         parts.append("</section>")
     parts.append('<section id="methods"><h2>Methods and caveats</h2>')
-    parts.extend(f"<h3>{escape(heading)}</h3><p>{escape(text)}</p>" for heading, text in content.methods)
+    for heading, paragraphs in content.methods:
+        parts.append(f"<h3>{escape(heading)}</h3>" + "".join(f"<p>{escape(text)}</p>" for text in paragraphs))
     parts.extend(_figure(numbers[id(chart)], chart) for chart in content.methods_charts)
     parts.append(f"<h3>Datasets</h3>{_datasets_table(content.datasets)}</section>")
     citations = "".join(

@@ -6,20 +6,31 @@ Hebrew and Arabic left to right and unjoined, so a quote the font cannot draw co
 pointer to the original in the HTML report and the English gloss from the figure's notes (never boxes).
 """
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.charts import style
 from pipelines.files import replaced_on_success
-from pipelines.report.build import QUESTION, SUMMARY_HEADINGS, TITLE, ChartEntry, Content, Reference, describe
+from pipelines.report.build import (
+    QUESTION,
+    SUMMARY_HEADINGS,
+    TITLE,
+    ChartEntry,
+    Content,
+    Reference,
+    describe,
+    short_name,
+)
 
 LANGUAGES = {
     "ar": "Arabic", "en": "English", "he": "Hebrew", "id": "Indonesian", "ja": "Japanese", "kk": "Kazakh",
     "ko": "Korean", "ms": "Malay", "ru": "Russian", "th": "Thai", "tr": "Turkish",
 }  # fmt: skip
 FONT = "DejaVu"
+UNDRAWABLE_TITLE = "[title in its original script: see index.html or citations.bib]"
 COLUMN_WIDTHS = (22, 14, 10, 54, 30)  # figure, value, qualifier, quote, source (relative)
-SUMMARY_WIDTHS = (14, 12, 20, 20, 26, 18, 16)
+SUMMARY_WIDTHS = (16, 15, 15, 24, 14, 22)
 
 
 def quote_text(row: dict) -> str:
@@ -79,7 +90,7 @@ def _figures(pdf, figures: list[dict], reference_of: dict[str, Reference]) -> No
                 cells["value"],
                 cells["qualifier"],
                 quote_text(row),
-                f"{cells['publisher']}\n{cells['locator']}\n{reference_of[row['source_url']].label}",
+                f"{short_name(cells['publisher'])}\n{cells['locator']}\n{reference_of[row['source_url']].label}",
             ]
         )
         links.append(cells["source_url"])
@@ -94,7 +105,7 @@ def _chart(pdf, number: int, chart: ChartEntry, most: float = 0.75) -> None:
         pdf.add_page()
     pdf.image(str(chart.png), h=height, x=pdf.l_margin, keep_aspect_ratio=True, w=pdf.epw)
     pdf.ln(1)
-    _paragraph(pdf, f"Figure {number}. {manifest['title']}. {manifest['subtitle']}", 8)
+    _paragraph(pdf, f"Figure {number}. {manifest['title']}.", 8)
     notes = " ".join(manifest["notes"])
     if notes:
         _paragraph(pdf, f"Note: {notes}", 7.5)
@@ -121,17 +132,13 @@ def render_pdf(content: Content):
     _paragraph(pdf, "Summary", 12, bold=True)
     _paragraph(pdf, QUESTION, 9)
     if content.summary_chart:
-        _chart(pdf, numbers[id(content.summary_chart)], content.summary_chart, most=0.45)
+        _chart(pdf, numbers[id(content.summary_chart)], content.summary_chart, most=0.36)
     _table(
         pdf,
         SUMMARY_WIDTHS,
         list(SUMMARY_HEADINGS),
-        [
-            [row.place, row.period, row.migrants, row.employers, f"{row.ratio} ({row.qualifier})", row.source_kind,
-             "; ".join(reference.label for reference in row.cited)]
-            for row in content.summary
-        ],
-    )  # fmt: skip
+        [row.cells() for row in content.summary],
+    )
     for section in content.jurisdictions:
         _heading(pdf, section.name)
         for chart in section.charts:
@@ -143,9 +150,10 @@ def render_pdf(content: Content):
         if section.figures:
             _figures(pdf, section.figures, content.reference_of)
     _heading(pdf, "Methods and caveats")
-    for heading, text in content.methods:
+    for heading, paragraphs in content.methods:
         _heading(pdf, heading, 1)
-        _paragraph(pdf, text, 8.5)
+        for text in paragraphs:
+            _paragraph(pdf, text, 8.5)
     for chart in content.methods_charts:
         _chart(pdf, numbers[id(chart)], chart)
     _heading(pdf, "Datasets", 1)
@@ -159,8 +167,15 @@ def render_pdf(content: Content):
         )
     _heading(pdf, "Citations")
     for reference in content.references:
-        _paragraph(pdf, f"[{reference.number}] {reference.key}. {reference.text()}", 7.5)
+        _paragraph(pdf, f"[{reference.number}] {reference.key}. {_drawable(reference).text()}", 7.5)
     return pdf
+
+
+def _drawable(reference: Reference) -> Reference:
+    """The reference with a publisher and title the PDF's font draws: the short publisher name, and a pointer to
+    index.html for a title in a script it cannot draw."""
+    title = reference.title if style.renderable(reference.title) else UNDRAWABLE_TITLE
+    return replace(reference, publisher=short_name(reference.publisher), title=title)
 
 
 def _aspect(png: Path) -> float:
