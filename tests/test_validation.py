@@ -158,6 +158,8 @@ def test_checks_hang_on_raw_staging_and_warehouse_assets(built):
         ("observations", "observations_valid"),
         ("observations", "consistent_values"),
         ("comparisons", "like_with_like"),
+        ("observations", "shrink_consented"),
+        ("raw/eurostat_migr_eipre", "snapshot_intact"),
     } <= checks
     for key in ("observations", "comparisons", "sources", "rejected_rows"):
         condition = graph.get(dg.AssetKey(key)).automation_condition
@@ -172,7 +174,8 @@ def test_the_shipped_run_evaluates_every_check_with_metadata(built_run):
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
     datasets = {key for key, _ in evaluations if key.startswith("staging/eurostat_")}
-    assert len(evaluations) == 7 + len(datasets) and datasets  # and each Eurostat dataset's observations_valid
+    # and each Eurostat dataset's observations_valid and snapshot_intact, and the warehouse's shrink_consented
+    assert len(evaluations) == 8 + 2 * len(datasets) and datasets
     blocking = [v for k, v in evaluations.items() if k[1] in ("structure", "cells_readable", "observations_valid")]
     assert all(evaluation.passed for evaluation in blocking)
     conflicts = evaluations[("observations", "consistent_values")]
