@@ -58,6 +58,24 @@ def source_types() -> dict[str, int]:
     return {row["source_type"]: int(row["precedence"]) for row in _rows("source_types.csv")}
 
 
+def source_types_table() -> list[dict[str, str]]:
+    """The source types with their precedence and definitions, for the warehouse."""
+    return _rows("source_types.csv")
+
+
+@cache
+def european_states() -> dict[str, bool]:
+    """The European states Eurostat's enforcement statistics cover (EU, EFTA, United Kingdom): code → EU member."""
+    return {row["code"]: row["eu_member"] == "yes" for row in _rows("european_states.csv")}
+
+
+@cache
+def scope_phrases() -> dict[str, str]:
+    """Phrases that, in a figure's notes or breakdown, say it covers more than foreign or irregular workers,
+    each with the scope note a comparison shows (matched case-insensitively)."""
+    return {row["phrase"].lower(): row["scope_note"] for row in _rows("scope_phrases.csv")}
+
+
 @dataclass(frozen=True)
 class HistoricCurrency:
     """An ISO 4217 code withdrawn from use (ISO 4217 List Three), valid only for periods before its withdrawal."""

@@ -12,13 +12,15 @@ from pipelines import vocabulary
 from pipelines.changes import create_changes_table
 from pipelines.eurostat.detail import load_detail
 from pipelines.files import replaced_on_success
+from pipelines.preferred import build_preferred
 from pipelines.schema import OBSERVATION_COLUMNS, SOURCE_COLUMNS
 
 duckdb = lazy.load("duckdb", error_on_import=True)
 pd = lazy.load("pandas", error_on_import=True)
 
 ANALYST_TABLES = (
-    "observations", "comparisons", "measures", "units", "sources", "eurostat_detail", "rejected_rows", "changes",
+    "observations", "preferred_observations", "conflicts", "comparisons", "measures", "units", "source_types",
+    "sources", "eurostat_detail", "rejected_rows", "changes",
 )  # fmt: skip
 
 
@@ -62,18 +64,28 @@ def _ensure_not_locked(path: Path) -> None:
         ) from error
 
 
+# A figure's scope note: every phrase of `scope_phrases.csv` found in its notes or breakdown.
+SCOPE_SQL = """
+CREATE TEMP TABLE scopes AS
+SELECT o.figure_id, string_agg(DISTINCT p.scope_note, '; ' ORDER BY p.scope_note) AS scope
+FROM preferred_observations o
+JOIN scope_phrases_frame p ON contains(lower(concat_ws(' ', o.notes, o.breakdown)), p.phrase)
+GROUP BY o.figure_id
+"""
+
 COMPARISONS_SQL = """
 CREATE TABLE comparisons AS
 WITH obs AS (
-    SELECT o.*, u.counts FROM observations o
+    SELECT o.*, u.counts, s.scope FROM preferred_observations o
     LEFT JOIN (SELECT unit, counts FROM units UNION ALL SELECT unit, 'money' FROM currencies) u USING (unit)
+    LEFT JOIN scopes s USING (figure_id)
 )
 SELECT
     m.jurisdiction, m.subdivision, m.period_start, m.period_end,
     m.measure AS migrants_measure, m.value AS migrants_value, m.unit AS migrants_unit,
-    m.qualifier AS migrants_qualifier,
+    m.breakdown AS migrants_breakdown, m.qualifier AS migrants_qualifier, m.source_type AS migrants_source_type,
     e.measure AS employers_measure, e.value AS employers_value, e.unit AS employers_unit,
-    e.qualifier AS employers_qualifier,
+    e.breakdown AS employers_breakdown, e.qualifier AS employers_qualifier, e.source_type AS employers_source_type,
     CASE WHEN m.counts IN ('people', 'organisations') AND e.counts IN ('people', 'organisations')
               AND 'per_unit' NOT IN (m.qualifier, e.qualifier) AND e.value > 0
          THEN m.value / e.value END AS ratio,
@@ -86,6 +98,7 @@ SELECT
         WHEN m.qualifier IN ('exact', 'upper_bound') AND e.qualifier IN ('exact', 'lower_bound') THEN 'upper_bound'
         ELSE 'indeterminate'
     END AS qualifier,
+    nullif(concat_ws('; ', 'migrants side ' || m.scope, 'employers side ' || e.scope), '') AS scope_note,
     [m.figure_id, e.figure_id] AS figure_ids,
     m.source_id AS migrants_source_id, e.source_id AS employers_source_id
 FROM obs m
@@ -136,9 +149,20 @@ def build_warehouse(
             con.execute("CREATE TABLE units AS SELECT * FROM units_frame ORDER BY unit")
             con.register("currencies_frame", pd.DataFrame({"unit": sorted(vocabulary.currencies())}))
             con.execute("CREATE TEMP TABLE currencies AS SELECT * FROM currencies_frame")
+            con.register("source_types_frame", pd.DataFrame(vocabulary.source_types_table()))
+            con.execute(
+                "CREATE TABLE source_types AS SELECT source_type, precedence::INTEGER AS precedence, official, "
+                "definition FROM source_types_frame ORDER BY precedence"
+            )
             sources = pd.DataFrame([source.provenance for source in staged], columns=list(SOURCE_COLUMNS), dtype=str)
             con.register("sources_frame", sources)
             con.execute("CREATE TABLE sources AS SELECT * FROM sources_frame ORDER BY source_id")
+            build_preferred(con)
+            con.register(
+                "scope_phrases_frame",
+                pd.DataFrame(list(vocabulary.scope_phrases().items()), columns=["phrase", "scope_note"]),
+            )
+            con.execute(SCOPE_SQL)
             con.execute(COMPARISONS_SQL)
             con.execute(CITED_VIEW_SQL)
             con.execute(*rejected_rows)

@@ -14,7 +14,7 @@ from pipelines.layout import Layout
 duckdb = lazy.load("duckdb", error_on_import=True)
 
 KAZAKHSTAN_2008 = ("KAZ", None, date(2008, 1, 1), date(2008, 12, 31))
-WAREHOUSE_DEPS = ["observations", "comparisons", "sources"]
+WAREHOUSE_DEPS = ["observations", "preferred_observations", "comparisons", "sources"]
 INDEX_ROWS_SHOWN = 40
 
 # asset name → (what a reader sees in it, file names it writes)
@@ -39,6 +39,12 @@ CHART_ASSETS = {
         "axis (logarithmic where the range needs it) and the ratio beside them.",
         "cross_jurisdiction_latest.{svg,png,pdf,csv}",
     ),
+    "europe_latest": (
+        "Every European state with a pair, its latest period: the migrants-side figure (from the employer "
+        "figure's own document where there is one, else Eurostat's persons found illegally present) against the "
+        "employer-side figure, with the ratio, both breakdowns and each side's source type.",
+        "europe_latest.{svg,png,pdf,csv}",
+    ),
     "coverage_matrix": (
         "Which jurisdiction-years have figures on migrants, on employers, or both, and where a like-for-like pair "
         "exists: where the evidence is thin.",
@@ -54,7 +60,7 @@ CHART_ASSETS = {
 
 def _draw(name: str, con: "duckdb.DuckDBPyConnection") -> Iterator:
     """The Chart objects an asset draws from the warehouse, one at a time (matplotlib is imported only here)."""
-    from pipelines.charts import compare, coverage, eurostat, headline, ratios
+    from pipelines.charts import compare, coverage, europe, eurostat, headline, ratios
 
     if name == "headline_kaz_2008":
         yield headline.build_headline(con, headline.ComparisonKey(*KAZAKHSTAN_2008))
@@ -65,6 +71,8 @@ def _draw(name: str, con: "duckdb.DuckDBPyConnection") -> Iterator:
         yield from (ratios.build_ratio_over_time(con, *place) for place in ratios.ratio_places(con))
     elif name == "cross_jurisdiction":
         yield compare.build_cross_jurisdiction(con)
+    elif name == "europe_latest":
+        yield europe.build_europe(con)
     elif name == "coverage_matrix":
         yield coverage.build_coverage(con)
     else:

@@ -25,13 +25,25 @@ TABLE_DESCRIPTIONS = {
         "(migrants or employers), measure, value, unit, qualifier, and the citation (source URL, exact quote). "
         "Rebuilt whenever a source changes."
     ),
+    "preferred_observations": (
+        "One row per fact (place, period, target group, measure, unit, breakdown): the figure chosen by source "
+        "precedence (official statistics, official, intergovernmental, NGO or research, news, secondary; a "
+        "dataset read from its publisher before a sheet row copying it; then the latest publication), with the "
+        "other figures for the same fact as alternatives and whether they agree (single, same, rounded, conflict)."
+    ),
+    "conflicts": (
+        "Every pair of figures for one fact whose values differ by more than rounding, with both citations and "
+        "how precedence settled it (source_type, dataset_over_copy, or empty when it did not)."
+    ),
     "comparisons": (
-        "Each figure on migrants paired with each figure on employers for the same place and exact period, "
-        "with the ratio (only where both sides count people or organisations) and what the ratio is: exact, "
-        "approximate, a lower or an upper bound."
+        "Each preferred figure on migrants paired with each preferred figure on employers for the same place and "
+        "exact period, with both breakdowns and source types, the ratio (only where both sides count people or "
+        "organisations), what the ratio is (exact, approximate, a lower or an upper bound), and a scope note "
+        "when either figure covers more than foreign or irregular workers."
     ),
     "measures": "The vocabulary of measures (arrested, deported, held liable, fined...) with their definitions.",
     "units": "The count units and what each counts (people, organisations, events or documents).",
+    "source_types": "The kinds of publisher a figure can come from, in order of precedence, and which are official.",
     "sources": (
         "One row per source (figure sheet or dataset): producer, title, citation, licence, date accessed, and "
         "the path and sha256 of the raw file the figures were read from."

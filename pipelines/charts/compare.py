@@ -10,8 +10,8 @@ from pipelines.charts.headline import PAIR_ORDER, pair_sentence
 STEM = "cross_jurisdiction_latest"
 PLOTTED_COLUMNS = [
     "jurisdiction", "period_start", "period_end", "migrants_measure", "migrants_value", "migrants_unit",
-    "migrants_qualifier", "employers_measure", "employers_value", "employers_unit", "employers_qualifier",
-    "ratio", "qualifier", "figure_ids",
+    "migrants_qualifier", "migrants_source_type", "employers_measure", "employers_value", "employers_unit",
+    "employers_qualifier", "employers_source_type", "ratio", "qualifier", "figure_ids",
 ]  # fmt: skip
 LOG_SCALE_RANGE = 100  # largest / smallest plotted value above which the axis is logarithmic
 ROW_HEIGHT = 0.62
@@ -44,8 +44,6 @@ def build_cross_jurisdiction(con: duckdb.DuckDBPyConnection, pairs: list[dict] |
     pairs = latest_pairs(con) if pairs is None else pairs
     if not pairs:
         raise LookupError("no national migrants-vs-employers pair with a ratio in the warehouse")
-    values = [pair[side] for pair in pairs for side in ("migrants_value", "employers_value")]
-    log_scale = max(values) / max(min(values), 1) > LOG_SCALE_RANGE
     above = sum(pair["ratio"] > 1 for pair in pairs)
     low, high = min(pair["ratio"] for pair in pairs), max(pair["ratio"] for pair in pairs)
     title = (
@@ -55,14 +53,15 @@ def build_cross_jurisdiction(con: duckdb.DuckDBPyConnection, pairs: list[dict] |
     subtitle = (
         "For each country, the most recent period with a migrants-side and an employers-side figure for exactly the "
         "same period (national figures only). Measures and periods differ between countries, so the rows show how "
-        "each state reports, not one common measure: read each row's label before comparing."
+        "each state reports, not one common measure: read each row's label before comparing. [news], [secondary]… "
+        "mark a figure that is not official."
     )
     labels = [
         f"{wording.place(pair['jurisdiction'], None)}, {wording.period(pair['period_start'], pair['period_end'])}\n"
         f"{_measures(pair)}"
         for pair in pairs
     ]
-    ratio_texts = [f" {_ratio_text(pair)}" for pair in pairs]
+    ratio_texts = [f" {ratio_text(pair)}" for pair in pairs]
     notes = [
         f"{wording.place(p['jurisdiction'], None)}: {pair_sentence(p)}." for p in pairs if p["qualifier"] != "exact"
     ]
@@ -70,6 +69,17 @@ def build_cross_jurisdiction(con: duckdb.DuckDBPyConnection, pairs: list[dict] |
         notes.append("A period with no start date is one enforcement operation whose start is not stated.")
     figure_ids, rows = pair_figures(con, pairs)
     footer = [style.source_line(rows), style.note_line(notes)]
+
+    draw = dumbbell(title, subtitle, labels, pairs, ratio_texts, footer)
+    plotted = [{column: plain(pair.get(column)) for column in PLOTTED_COLUMNS} for pair in pairs]
+    return Chart(STEM, title, subtitle, notes, footer[0], figure_ids, PLOTTED_COLUMNS, plotted, draw)
+
+
+def dumbbell(title: str, subtitle: str, labels: list[str], pairs: list[dict], ratio_texts: list[str], footer: list):
+    """How to draw one row per pair: a dot for each side joined by a line, the row's label on the left and its
+    ratio on the right; the value axis logarithmic when the values span more than LOG_SCALE_RANGE."""
+    values = [pair[side] for pair in pairs for side in ("migrants_value", "employers_value")]
+    log_scale = max(values) / max(min(values), 1) > LOG_SCALE_RANGE
 
     def draw():
         header = style.Header(
@@ -80,8 +90,9 @@ def build_cross_jurisdiction(con: duckdb.DuckDBPyConnection, pairs: list[dict] |
         left = min(style.label_width(labels, 8.5) + 0.25, style.WIDTH * 0.5)
         wrapped = ["\n".join(style.wrap(label, 8.5, left - 0.25)) for label in labels]
         right = style.text_width(max(ratio_texts, key=len), style.LABEL_SIZE) + 0.35
+        rows = sum(label.count("\n") + 1 for label in wrapped) / 2
         fig, ax = style.frame(
-            header, footer, ROW_HEIGHT * len(pairs) + 0.2, style.Margins(left=left, right=right, below=0.55)
+            header, footer, ROW_HEIGHT * max(len(pairs), rows) + 0.2, style.Margins(left=left, right=right, below=0.55)
         )
         positions = list(range(len(pairs)))[::-1]
         for position, pair, text in zip(positions, pairs, ratio_texts, strict=True):
@@ -120,16 +131,24 @@ def build_cross_jurisdiction(con: duckdb.DuckDBPyConnection, pairs: list[dict] |
         ax.set_axisbelow(True)
         return fig
 
-    plotted = [{column: plain(pair.get(column)) for column in PLOTTED_COLUMNS} for pair in pairs]
-    return Chart(STEM, title, subtitle, notes, footer[0], figure_ids, PLOTTED_COLUMNS, plotted, draw)
+    return draw
+
+
+def side_label(pair: dict, group: str, with_breakdown: bool = False, every_type: bool = False) -> str:
+    """'employers fined (found working illegally) [news]': a side's measure, its breakdown if asked, and its
+    source type where it is not official (or always, with `every_type`)."""
+    label = vocabulary.measures()[(pair[f"{group}_measure"], group)].label
+    breakdown = pair.get(f"{group}_breakdown") if with_breakdown else None
+    source_type = pair.get(f"{group}_source_type") or "unknown"
+    shown = every_type or source_type in style.NOT_OFFICIAL
+    return label + (f" ({breakdown})" if breakdown else "") + (f" [{source_type.replace('_', ' ')}]" if shown else "")
 
 
 def _measures(pair: dict) -> str:
-    migrants = vocabulary.measures()[(pair["migrants_measure"], "migrants")].label
-    employers = vocabulary.measures()[(pair["employers_measure"], "employers")].label
-    return f"{migrants} vs {employers}"
+    return f"{side_label(pair, 'migrants')} vs {side_label(pair, 'employers')}"
 
 
-def _ratio_text(pair: dict) -> str:
+def ratio_text(pair: dict) -> str:
+    """'≥ 76 : 1': the ratio with its qualifier's sign."""
     prefix = {"lower_bound": "≥ ", "upper_bound": "≤ ", "approximate": "~ ", "indeterminate": "~ "}
     return f"{prefix.get(pair['qualifier'], '')}{wording.number(pair['ratio'])} : 1"

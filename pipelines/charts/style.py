@@ -176,9 +176,32 @@ def cite_parts(row: Mapping[str, object]) -> tuple[str, str]:
     return publisher, ", ".join(part for part in (f"“{title}”" if title else "", where) if part)
 
 
+# How a figure that is not official reached us, for the footer (source types: pipelines/vocabulary/).
+NOT_OFFICIAL = {
+    "intergovernmental": "published by an intergovernmental body",
+    "ngo_or_research": "published by an NGO or researchers",
+    "news": "reported by the press",
+    "secondary": "copied by a secondary site (repost, law firm, vendor or aggregator)",
+    "unknown": "of unrecorded origin",
+}
+
+
+def strength_note(rows: Iterable[Mapping[str, object]]) -> str:
+    """'Figures reported by the press, not published by the authority.' when any plotted figure is not
+    official (its source type is not official statistics or an official publication); '' otherwise."""
+    kinds = [NOT_OFFICIAL[kind] for kind in NOT_OFFICIAL if kind in {row.get("source_type") for row in rows}]
+    if not kinds:
+        return ""
+    said = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " or " + kinds[-1]
+    some = "Figures" if all(row.get("source_type") in NOT_OFFICIAL for row in rows) else "Some figures"
+    return f"{some} {said}, not published by the authority."
+
+
 def source_line(rows: Iterable[Mapping[str, object]]) -> str:
     """`Source:` line built from the plotted rows' own citations, in plotting order, each publisher named once:
-    'Sources: Eurostat (“A”, host/a; “B”, host/b); FIDH, “C”, host/c.'"""
+    'Sources: Eurostat (“A”, host/a; “B”, host/b); FIDH, “C”, host/c.', then the source strength when any
+    figure is not official."""
+    rows = list(rows)
     by_publisher: dict[str, list[str]] = {}
     for row in rows:
         publisher, document = cite_parts(row)
@@ -192,7 +215,8 @@ def source_line(rows: Iterable[Mapping[str, object]]) -> str:
         for publisher, documents in by_publisher.items()
     ]
     label = "Source: " if sum(len(documents) for documents in by_publisher.values()) == 1 else "Sources: "
-    return label + "; ".join(entries) + "."
+    strength = strength_note(rows)
+    return label + "; ".join(entries) + "." + (f" {strength}" if strength else "")
 
 
 def fitted_subtitle(sentences: list[str]) -> str:

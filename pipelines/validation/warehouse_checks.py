@@ -23,7 +23,11 @@ CHECKS = {
             "All sources together meet the observation rules (figure ids unique across every sheet and dataset); "
             "checked in DuckDB before the new warehouse replaces the last good one."
         ),
-        "consistent_values": "Warning: the same place, period and measure reported with different values.",
+        "consistent_values": (
+            "Warning: two figures of the same source type report one fact (place, period, measure, unit, "
+            "breakdown) with values that differ by more than rounding. Conflicts settled by precedence are "
+            "listed in the conflicts table, not warned about."
+        ),
     },
     "comparisons": {"like_with_like": "Warning: a subnational figure compared with a national one."},
 }
@@ -31,7 +35,8 @@ CONFLICT = Rule(
     "same_figure_same_value",
     Kind.CODE,
     "value",
-    "the same value wherever the same jurisdiction, subdivision, period, measure and unit are reported",
+    "the same value (up to rounding) from every source of the same type reporting the same jurisdiction, "
+    "subdivision, period, measure, unit and breakdown",
 )
 LIKE_WITH_LIKE = Rule(
     "subnational_not_compared_with_national",
@@ -47,16 +52,17 @@ SELECT o.*, coalesce(s.raw_path, o.source_id) AS _file,
 FROM observations o LEFT JOIN sources s USING (source_id)
 """
 
-CONFLICTS_SQL = f"""
-SELECT a._file, a._row, a.value, a.qualifier, b._file, b._row, b.value, b.qualifier, b.publisher,
-       a.jurisdiction, coalesce(a.subdivision, 'national'), a.period_start, a.period_end, a.measure, a.unit
-FROM {CHECKED_VIEW} a JOIN {CHECKED_VIEW} b
-  ON a.jurisdiction = b.jurisdiction AND a.subdivision IS NOT DISTINCT FROM b.subdivision
- AND a.period_start IS NOT DISTINCT FROM b.period_start AND a.period_end = b.period_end
- AND a.target_group = b.target_group AND a.measure = b.measure AND a.unit = b.unit
- AND a.figure_id < b.figure_id AND a.value <> b.value
- AND (a.source_id <> b.source_id OR a.source_url IS DISTINCT FROM b.source_url)
-ORDER BY a._file, try_cast(a._row AS INTEGER), b._file, try_cast(b._row AS INTEGER)
+# Conflicts that precedence does not settle: both figures have the same source type (and neither is a copy of
+# a dataset read by machine). Those settled by precedence stay in the `conflicts` table, not in the warning.
+UNRESOLVED_CONFLICTS_SQL = f"""
+SELECT p._file, p._row, p.value, p.qualifier, a._file, a._row, a.value, a.qualifier, a.publisher,
+       c.jurisdiction, coalesce(c.subdivision, 'national'), c.period_start, c.period_end, c.measure, c.unit,
+       coalesce(c.breakdown, 'whole measure')
+FROM conflicts c
+JOIN {CHECKED_VIEW} p ON p.figure_id = c.preferred_figure_id
+JOIN {CHECKED_VIEW} a ON a.figure_id = c.other_figure_id
+WHERE c.resolved_by IS NULL
+ORDER BY p._file, try_cast(p._row AS INTEGER), a._file, try_cast(a._row AS INTEGER)
 """
 
 MIXED_AREAS_SQL = f"""
@@ -83,11 +89,12 @@ def warehouse_checks(con: duckdb.DuckDBPyConnection, today: date | None = None) 
         Problem(
             a_file, a_row, "value", f"{a_value:g} ({a_qualifier})",
             f"{CONFLICT.expected}: {b_file} row {b_row} gives {b_value:g} ({b_qualifier}, {publisher}) for "
-            f"{jurisdiction} {area} {start or '…'}..{end} {measure} in {unit}",
+            f"{jurisdiction} {area} {start or '…'}..{end} {measure} in {unit} ({breakdown})",
         )
         for a_file, a_row, a_value, a_qualifier, b_file, b_row, b_value, b_qualifier, publisher, jurisdiction, area,
-        start, end, measure, unit in con.execute(CONFLICTS_SQL).fetchall()
+        start, end, measure, unit, breakdown in con.execute(UNRESOLVED_CONFLICTS_SQL).fetchall()
     ]  # fmt: skip
+    settled = con.execute("SELECT count(*) FROM conflicts WHERE resolved_by IS NOT NULL").fetchone()[0]
     mixed = [
         Problem(m_file, m_row, "subnational_area", m_area, f"{LIKE_WITH_LIKE.expected}; compared with {e_file} "
                 f"row {e_row} ({e_area})")
@@ -101,7 +108,10 @@ def warehouse_checks(con: duckdb.DuckDBPyConnection, today: date | None = None) 
             (_code_result(CONFLICT, conflicts),),
             severity=WARN,
             blocking=False,
-            note="Both figures are kept; say in notes why the sources differ, or prefer the official one.",
+            note=(
+                "Both figures are kept; say in notes why the sources differ. "
+                f"{settled} other conflict(s) settled by source precedence: see the conflicts table."
+            ),
         ),
         CheckOutcome(
             dg.AssetKey("comparisons"), "like_with_like", (_code_result(LIKE_WITH_LIKE, mixed),), WARN, blocking=False
