@@ -72,7 +72,8 @@ def _draw(name: str, con: "duckdb.DuckDBPyConnection") -> Iterator:
     elif name == "cross_jurisdiction":
         yield compare.build_cross_jurisdiction(con)
     elif name == "europe_latest":
-        yield europe.build_europe(con)
+        if europe.europe_pairs(con):  # none in a project without European figures on both sides
+            yield europe.build_europe(con)
     elif name == "coverage_matrix":
         yield coverage.build_coverage(con)
     else:
