@@ -6,14 +6,13 @@ from dataclasses import replace
 import dagster as dg
 import lazy_loader as lazy
 
-from pipelines.assets.figures import staged_files
-from pipelines.assets.metadata import markdown_table
 from pipelines.layout import Layout
+from pipelines.markdown import markdown_table
 from pipelines.validation.checks import CheckOutcome, blocked_failure
 from pipelines.validation.rejected import rejected_table_sql
 from pipelines.validation.report import write_report
 from pipelines.validation.warehouse_checks import CHECKS, warehouse_checks
-from pipelines.warehouse import StagedSource, WarehouseBusyError, build_warehouse
+from pipelines.warehouse import StagedSource, WarehouseBusyError, build_warehouse, staged_files
 
 duckdb = lazy.load("duckdb", error_on_import=True)
 

@@ -5,7 +5,7 @@ from html import escape
 from pathlib import Path
 
 from pipelines.files import replaced_on_success
-from pipelines.report.build import INTRO, TITLE, Section, describe
+from pipelines.report.content import INTRO, TITLE, Section, describe
 
 STYLE = """
 body { font-family: 'DejaVu Sans', Verdana, sans-serif; color: #222; max-width: 62rem; margin: 2rem auto;

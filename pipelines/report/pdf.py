@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipelines.charts import style
 from pipelines.files import replaced_on_success
-from pipelines.report.build import INTRO, TITLE, Section, describe
+from pipelines.report.content import INTRO, TITLE, Section, describe
 
 LANGUAGES = {
     "ar": "Arabic", "en": "English", "he": "Hebrew", "id": "Indonesian", "ja": "Japanese", "kk": "Kazakh",

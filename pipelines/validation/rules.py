@@ -16,7 +16,6 @@ from pipelines import vocabulary
 
 # Figures before this date are outside what any source of ours covers: a typo, not history.
 EARLIEST_PERIOD = date(1990, 1, 1)
-ISO_DATE_FORMAT = "%Y-%m-%d"
 
 
 class Kind(StrEnum):
