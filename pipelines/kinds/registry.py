@@ -1,12 +1,13 @@
 """Every source kind the pipeline reads. Adding a kind is one module in `pipelines/kinds/` and one line here."""
 
-from pipelines.kinds import eurostat, figure_sheet
+from pipelines.kinds import eurostat, figure_sheet, spreadsheet
 from pipelines.kinds.base import Source, SourceKind
 from pipelines.layout import Layout
 from pipelines.problems import BadInputError, Problem
 
 KINDS: tuple[SourceKind, ...] = (
     figure_sheet.KIND,
+    spreadsheet.KIND,
     eurostat.KIND,
 )
 
