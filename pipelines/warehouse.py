@@ -19,6 +19,7 @@ duckdb = lazy.load("duckdb", error_on_import=True)
 pd = lazy.load("pandas", error_on_import=True)
 
 ANALYST_TABLES = ("observations", "comparisons", "measures", "units", "sources", "eurostat_detail", "rejected_rows")
+VIEWS = ("observations_cited",)
 
 
 class WarehouseBusyError(RuntimeError):
@@ -155,6 +156,8 @@ def build_warehouse(
             if guard:
                 guard(con)
             con.execute("ALTER TABLE observations ADD PRIMARY KEY (figure_id)")
-            counts = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ANALYST_TABLES}
+            counts = {
+                table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in (*ANALYST_TABLES, *VIEWS)
+            }
             con.execute("CHECKPOINT")
     return counts

@@ -19,9 +19,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "pipelines.problems", "pipelines.layout", "pipelines.schema", "pipelines.files", "pipelines.exports",
             "pipelines.provenance", "pipelines.vocabulary", "pipelines.markdown", "pipelines.wording",
+            "pipelines.columns",
         ),
     ),
-    ("sources", ("pipelines.sheets", "pipelines.sources", "pipelines.eurostat")),
+    ("sources", ("pipelines.sheets", "pipelines.spreadsheets", "pipelines.sources", "pipelines.eurostat")),
     ("staging/validation", ("pipelines.validation", "pipelines.kinds")),
     ("warehouse", ("pipelines.warehouse", "pipelines.publish")),
     ("charts", ("pipelines.charts",)),

@@ -6,6 +6,7 @@ from dataclasses import replace
 import dagster as dg
 import lazy_loader as lazy
 
+from pipelines import columns
 from pipelines.layout import Layout
 from pipelines.markdown import markdown_table
 from pipelines.validation.checks import CheckOutcome, blocked_failure
@@ -37,6 +38,10 @@ TABLE_DESCRIPTIONS = {
         "Every usable cell of every Eurostat dataset at full detail (one column per dimension, e.g. citizen, "
         "age, sex), with jurisdiction, period, value and Eurostat's flags; observations holds the totals."
     ),
+    "observations_cited": (
+        "A view of observations with what ties each figure to its raw file: the source's title, the raw file's "
+        "path and sha256, and when it was obtained. The data package's figures.csv is read from it."
+    ),
     "rejected_rows": (
         "Rows the sources' staging refused and quarantined (file, row, column, value, reason, run id). Runs that "
         "were stopped also log theirs in data/curated/rejected.duckdb."
@@ -58,6 +63,8 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
             description=description,
             deps=list(staged_keys.values())
             if table in ("observations", "sources", "eurostat_detail", "rejected_rows")
+            else ["observations", "sources"]
+            if table == "observations_cited"
             else ["observations"],
         )
         for table, description in TABLE_DESCRIPTIONS.items()
@@ -106,8 +113,11 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
 
 
 def _table_metadata(con: "duckdb.DuckDBPyConnection", table: str, rows: int, layout: Layout) -> dict:
+    """Row count, each column's type and description (`pipelines/columns.yml`), and a preview."""
     described = con.execute(f"DESCRIBE {table}").fetchall()
-    schema = dg.TableSchema(columns=[dg.TableColumn(name, kind) for name, kind, *_ in described])
+    schema = dg.TableSchema(
+        columns=[dg.TableColumn(name, kind, description=columns.describe(table, name)) for name, kind, *_ in described]
+    )
     cursor = con.execute(f"SELECT * FROM {table} LIMIT 5")
     preview = markdown_table([c[0] for c in cursor.description], [list(r) for r in cursor.fetchall()])
     return {
