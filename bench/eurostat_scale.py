@@ -103,7 +103,7 @@ def pipeline(csv_file: Path, work: Path) -> dict:
     size = incoming.stat().st_size
     fetched = client.Download(incoming, "http://127.0.0.1/bench", digest.hexdigest(), size, "text/csv")
     snapshots.store(dataset, fetched, formats.check(incoming, dataset.format, "bench"))
-    snapshot, _ = snapshots.current_snapshot(dataset)
+    snapshot = snapshots.current_snapshot(dataset)
     times["snapshot"] = time.perf_counter() - started
 
     started = time.perf_counter()

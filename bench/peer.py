@@ -73,7 +73,7 @@ def stage_sheet(layout: Layout, sheet: sheets.Sheet) -> None:
 
 def stage_dataset(layout: Layout, dataset) -> None:
     """Parse one Eurostat snapshot, validate its totals (quarantine policy) and stage them."""
-    snapshot, _ = snapshots.current_snapshot(dataset)
+    snapshot = snapshots.current_snapshot(dataset)
     staged = staging.stage(layout, dataset, snapshot)
     shown = layout.relative(snapshot.path) if snapshot else layout.relative(dataset.registry_file)
     checked = validate_staged(staged.observations, asset_key=None, source_kind="eurostat", file=shown)
@@ -101,7 +101,7 @@ def draw(layout: Layout) -> int:
     """Every chart the chart assets draw, then the report pack; the number of charts."""
     from pipelines.assets.charts import _draw
     from pipelines.charts.chart import write_charts
-    from pipelines.report.build import build_report
+    from pipelines.report.pack import build_report
 
     count = 0
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:

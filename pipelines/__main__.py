@@ -1,5 +1,7 @@
 """Command line: `python -m pipelines run` materialises every asset into the local Dagster instance;
-`python -m pipelines ui` serves the Dagster UI and daemon on 127.0.0.1 (what `make ui` runs)."""
+`python -m pipelines ui` serves the Dagster UI and daemon on 127.0.0.1 (what `make ui` runs);
+`python -m pipelines report --jurisdictions KAZ,RUS --from 2008 --to 2015 --out DIR` writes the report pack
+for a selection from the warehouse and charts the last run built."""
 
 import argparse
 import contextlib
@@ -45,14 +47,24 @@ def one_run_at_a_time(layout: Layout) -> Iterator[None]:
         yield
 
 
-def run(job: str = JOB) -> int:
-    """Materialise the job's assets; print where the warehouse and charts are, or exactly what failed."""
+def run_config(accept_shrink: list[str], reason: str) -> dict:
+    """The run config: quiet logs, and the warehouse's consent to a shrink when one is given."""
+    if not accept_shrink:
+        return QUIET_LOGS
+    return {**QUIET_LOGS, "ops": {"warehouse": {"config": {"accept_shrink": accept_shrink, "reason": reason}}}}
+
+
+def run(job: str = JOB, accept_shrink: list[str] | None = None, reason: str = "") -> int:
+    """Materialise the job's assets; print what changed, where the warehouse and charts are, or what failed."""
+    from pipelines.changes import changes_file, run_changes, short_summary
     from pipelines.definitions import defs
 
     layout = default_layout()
     with one_run_at_a_time(layout):
         result = defs.resolve_job_def(job).execute_in_process(
-            run_config=QUIET_LOGS, instance=dg.DagsterInstance.get(), raise_on_error=False
+            run_config=run_config(accept_shrink or [], reason),
+            instance=dg.DagsterInstance.get(),
+            raise_on_error=False,
         )
     if not result.success:
         print(f"Run {result.run_id} FAILED. The last good warehouse and charts are unchanged.", file=sys.stderr)
@@ -61,6 +73,10 @@ def run(job: str = JOB) -> int:
         return 1
     print(f"Run {result.run_id} succeeded.")
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+        if any(event.step_key == "warehouse" for event in result.get_step_success_events()):
+            print(f"Changes ({layout.relative(changes_file(layout.curated_dir, result.run_id))}):")
+            for line in short_summary(run_changes(con, result.run_id)):
+                print(f"  {line}")
         tables = con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()
         print(f"Warehouse: {layout.relative(layout.warehouse_path)}")
         for (table,) in tables:
@@ -83,18 +99,63 @@ def _chart_family(stem: str) -> str:
     return stem.split("_", 1)[0]
 
 
+def report(jurisdictions: str | None, first_year: int | None, last_year: int | None, out: str | None) -> int:
+    """Write the report pack for a selection; print where, or why not."""
+    from pathlib import Path
+
+    from pipelines.report.pack import build_report
+    from pipelines.report.selection import Selection
+
+    layout = default_layout()
+    try:
+        selection = Selection.parse(jurisdictions, first_year, last_year)
+    except ValueError as error:
+        print(f"report: {error}", file=sys.stderr)
+        return 2
+    if not layout.warehouse_path.exists():
+        missing = layout.relative(layout.warehouse_path)
+        print(f"report: no warehouse at {missing}: run `make run` first.", file=sys.stderr)
+        return 1
+    built = build_report(layout, selection, Path(out) if out else None)
+    target = Path(out) if out else layout.report_dir
+    print(f"Report for {selection.describe()}: {built.charts} charts, {built.figures} figures, {built.pdf_pages} "
+          f"PDF pages in {target}/")  # fmt: skip
+    for path in sorted(built.files.values()):
+        print(f"  {path.name}")
+    return 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m pipelines", description=__doc__)
-    parser.add_argument("command", choices=["run", "ui"], help="run: materialise every asset; ui: serve the UI")
+    parser.add_argument(
+        "command", choices=["run", "ui", "report"],
+        help="run: materialise every asset; ui: serve the UI; report: write the report pack for a selection",
+    )  # fmt: skip
     parser.add_argument("--host", default="127.0.0.1", help="ui: a loopback address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=3000, help="ui: the port (default 3000)")
     parser.add_argument("--job", default=JOB, help=f"run: the job to run (default {JOB}; e.g. rebuild_warehouse)")
+    parser.add_argument(
+        "--accept-shrink",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help="run: let SOURCE lose rows against the last good warehouse (repeatable; needs --reason)",
+    )
+    parser.add_argument("--reason", default="", help="run: why the shrink is accepted (recorded in `changes`)")
+    parser.add_argument("--jurisdictions", help="report: ISO alpha-3 codes, comma-separated (default: all)")
+    parser.add_argument("--from", dest="first_year", type=int, help="report: first year (default: the earliest)")
+    parser.add_argument("--to", dest="last_year", type=int, help="report: last year (default: the latest)")
+    parser.add_argument("--out", help="report: the folder to write (default: assets/report)")
     arguments = parser.parse_args()
+    if arguments.command == "report":
+        sys.exit(report(arguments.jurisdictions, arguments.first_year, arguments.last_year, arguments.out))
     if arguments.command == "ui":
         from pipelines.ui import serve
 
         sys.exit(serve(arguments.host, arguments.port))
-    sys.exit(run(arguments.job))
+    if arguments.accept_shrink and not arguments.reason.strip():
+        parser.error("--accept-shrink needs --reason")
+    sys.exit(run(arguments.job, arguments.accept_shrink, arguments.reason))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from pathlib import Path
 import lazy_loader as lazy
 
 from pipelines import vocabulary
+from pipelines.changes import create_changes_table
 from pipelines.eurostat.detail import load_detail
 from pipelines.files import replaced_on_success
 from pipelines.layout import Layout
@@ -18,7 +19,9 @@ from pipelines.schema import OBSERVATION_COLUMNS, SOURCE_COLUMNS
 duckdb = lazy.load("duckdb", error_on_import=True)
 pd = lazy.load("pandas", error_on_import=True)
 
-ANALYST_TABLES = ("observations", "comparisons", "measures", "units", "sources", "eurostat_detail", "rejected_rows")
+ANALYST_TABLES = (
+    "observations", "comparisons", "measures", "units", "sources", "eurostat_detail", "rejected_rows", "changes",
+)  # fmt: skip
 VIEWS = ("observations_cited",)
 
 
@@ -153,6 +156,7 @@ def build_warehouse(
             con.execute(COMPARISONS_SQL)
             con.execute(CITED_VIEW_SQL)
             con.execute(*rejected_rows)
+            create_changes_table(con)  # the guard fills it: pipelines/changes.py
             if guard:
                 guard(con)
             con.execute("ALTER TABLE observations ADD PRIMARY KEY (figure_id)")

@@ -68,17 +68,26 @@ def ratio_sentence(ratio: float, qualifier: str, migrants_measure: str, employer
 def measure_definitions(measures: Iterable[tuple[str, str]], short: bool = False) -> str:
     """'Foreigners arrested: foreigners taken into custody or apprehended.' for each (measure, target group) once.
 
-    `short` keeps only each definition's main clause (no brackets, examples or second sentence), for charts
-    with many measures; the full definitions are in the `measures` table.
+    `short` keeps only each definition's main clause (no brackets, examples or second sentence): the plain words
+    a chart's reader needs; the full definitions are in the `measures` table and the report's methods section.
     """
-    known = vocabulary.measures()
+    return " ".join(measure_sentences(measures, short))
+
+
+def measure_sentences(measures: Iterable[tuple[str, str]], short: bool = False) -> list[str]:
+    """The sentences of `measure_definitions`, one per measure."""
     sentences = []
     for key in dict.fromkeys(measures):
-        measure = known[key]
-        definition = measure.definition
-        while short and re.search(r"\([^()]*\)", definition):  # innermost brackets first: '(FIDH: 'x (y)')'
-            definition = re.sub(r"\s*\([^()]*\)", "", definition)
-        if short:
-            definition = re.split(r"; |, e\.g\.|, incl\.|\. ", definition.rstrip("."))[0] + "."
-        sentences.append(f"{measure.label[:1].upper()}{measure.label[1:]}: {definition[:1].lower()}{definition[1:]}")
-    return " ".join(sentences)
+        label = vocabulary.measures()[key].label
+        sentences.append(f"{label[:1].upper()}{label[1:]}: {measure_definition(*key, short=short)}")
+    return sentences
+
+
+def measure_definition(measure: str, target_group: str, short: bool = False) -> str:
+    """A measure's definition from the vocabulary, starting in lower case; `short`: its main clause only."""
+    definition = vocabulary.measures()[(measure, target_group)].definition
+    while short and re.search(r"\([^()]*\)", definition):  # innermost brackets first: '(FIDH: 'x (y)')'
+        definition = re.sub(r"\s*\([^()]*\)", "", definition)
+    if short:
+        definition = re.split(r"; |, e\.g\.|, incl\.|\. ", definition.rstrip("."))[0] + "."
+    return definition[:1].lower() + definition[1:]

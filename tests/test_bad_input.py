@@ -269,7 +269,7 @@ WORKBOOK_CASES = [
     Case("xlsx-hidden-tab", workbook(hidden_tab), (XLSX, "a visible tab"), ("", None, None), BOOK),
     Case("xlsx-renamed-header", workbook(put("O1", "Quote")), (XLSX, "cell O1 (Quote)", "a column of the reference header", "row 1, column 'quote'"), ("O1", "Quote", "Quote"), BOOK),
     Case("xlsx-header-only", workbook(tabs={"KAZ": [header().split(",")]}), (XLSX, "'0 rows'", "at least one figure row"), ("2", None, "0 rows"), BOOK),
-    Case("xlsx-same-id-in-two-tabs", workbook(second_tab_same_id), ("figures.xlsx, tab 'KAZ 2', cell A2 (figure_id)", "also used on figures.xlsx, tab 'KAZ' row 2"), ("A2", "figure_id", "TST-2020-01"), BOOK),
+    Case("xlsx-same-id-in-two-tabs", workbook(second_tab_same_id), ("figures.xlsx, tab 'KAZ 2', cell A2 (figure_id)", "also used on data/raw/figures/figures.xlsx, tab 'KAZ' row 2"), ("A2", "figure_id", "TST-2020-01"), BOOK),
     Case("xlsx-no-figure-tab", workbook(tabs={"Notes": [["These are notes."]]}), ("figures.xlsx", "'Notes'", "a tab whose first row is the header"), ("", None, "Notes"), BOOK),
     Case("xlsx-password-protected", raw_file(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096)), ("figures.xlsx", "without a password"), ("", None, None), BOOK),
     Case("xlsx-corrupt", truncated_workbook, ("figures.xlsx", "damaged or not a workbook"), ("", None, None), BOOK),

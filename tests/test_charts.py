@@ -152,7 +152,7 @@ def test_every_comparable_place_and_period_has_a_headline_chart(built):
 
 
 def test_svg_shows_title_ratio_and_every_source_of_the_plotted_rows(built):
-    from pipelines.charts.style import cite
+    from pipelines.charts.style import cite_parts
 
     for entry in indexed_charts(built):
         text = svg_text(built.charts_dir / entry["files"]["svg"])
@@ -167,8 +167,8 @@ def test_svg_shows_title_ratio_and_every_source_of_the_plotted_rows(built):
                     [entry["figure_ids"]],
                 ).fetchall()
             for publisher, title, url in rows:
-                cited = " ".join(cite({"publisher": publisher, "source_title": title, "source_url": url}).split())
-                assert cited in text, (entry["stem"], cited)
+                for part in cite_parts({"publisher": publisher, "source_title": title, "source_url": url}):
+                    assert " ".join(part.split()) in text, (entry["stem"], part)
         if entry["stem"].startswith("headline_"):
             assert " for every " in text, entry["stem"]
 
@@ -178,7 +178,8 @@ def test_kazakhstan_headline_says_the_ratio_in_words_and_names_fidh(built):
     assert "Kazakhstan, 2008: 76 foreigners arrested for every employer held liable" in text
     assert "9.4 foreigners deported for every employer held liable (17,000 against 1,800)" in text
     assert "Source: FIDH (International Federation for Human Rights)" in text
-    assert "not necessarily fined" in text  # the measure definition in the subtitle
+    assert "Employers held liable: employers held liable or punished where the source does not say" in text
+    assert "not necessarily fined" not in text  # a note on one source's wording belongs in the report's methods
 
 
 def test_lower_bound_on_employers_is_worded_as_at_most(built):
@@ -226,6 +227,49 @@ def test_layout_check_catches_overlap_cut_off_and_missing_glyphs():
     assert any(p.startswith("overlap: 'first label here'") for p in problems)
     assert "cut off: 'runs off the right edge'" in problems
     assert "cannot draw: 'ภาษาไทย'" in problems
+
+
+def test_eurostat_titles_state_the_trend_and_the_peak_of_the_headline_series():
+    from pipelines.charts.eurostat import headline_measure, trend_title
+
+    def rows(measure: str, values: dict[int, float]) -> list[dict]:
+        return [{"measure": measure, "year": year, "value": value} for year, value in values.items()]
+
+    peak = rows("detected_violation", {2010: 50_250, 2015: 376_435, 2022: 198_310}) + rows("refused_entry", {2023: 9})
+    assert headline_measure(peak, ["detected_violation", "refused_entry"]) == "detected_violation"
+    assert trend_title("Germany", peak, "detected_violation") == (
+        "Germany, 2010–2022: third-country nationals found illegally present rose from 50,250 to 198,310, "
+        "peaking at 376,435 in 2015"
+    )
+    fell = rows("returned", {2014: 900, 2016: 400})
+    assert trend_title("Malta", fell, "returned").endswith("returned after an order to leave fell from 900 to 400")
+    level = rows("ordered_to_leave", {2014: 1000, 2015: 1200, 2016: 1020})
+    level_title = trend_title("Cyprus", level, "ordered_to_leave")
+    assert level_title.endswith("stayed about level at 1,000, peaking at 1,200 in 2015")
+
+
+def test_layout_check_catches_long_subtitles_and_sources_named_twice():
+    from pipelines.charts import style
+
+    plt = style.pyplot()
+    sentence = "Foreigners deported: foreigners expelled, deported or removed by court or administrative decision."
+    eurostat = {"publisher": "Eurostat", "source_title": "Returns", "source_url": "https://ec.europa.eu/a"}
+    repeated = "Sources: Eurostat (CC BY 4.0); Eurostat (CC BY 4.0); FIDH, fidh.org/x."
+    fig, _ = style.frame(style.Header("A finding", " ".join([sentence] * 6)), [repeated], 1.0)
+    problems = style.layout_problems(fig)
+    plt.close(fig)
+    assert [p for p in problems if p.startswith("subtitle of 6 lines (at most 4)")]
+    assert [p for p in problems if p.startswith("source named twice")] == ["source named twice: 'Eurostat (CC BY 4.0)'"]
+
+    fitted = style.fitted_subtitle([sentence] * 6)
+    grouped = style.source_line(
+        [eurostat, {**eurostat, "source_title": "Orders", "source_url": "https://ec.europa.eu/b"}]
+    )
+    assert fitted.endswith(style.MORE_DEFINITIONS) and 0 < fitted.count(sentence) < 6
+    assert grouped == "Sources: Eurostat (“Returns”, ec.europa.eu/a; “Orders”, ec.europa.eu/b)."
+    fig, _ = style.frame(style.Header("A finding", fitted), [grouped], 1.0)
+    assert style.layout_problems(fig) == []
+    plt.close(fig)
 
 
 def test_source_line_drops_words_the_font_cannot_draw_and_keeps_the_address():
@@ -285,14 +329,15 @@ def test_eurostat_series_are_drawn_from_eurostat_sources(small):
     assert plotted[("returned", "2016")] == 11865
     assert len(plotted) == 11
     text = svg_text(small.charts_dir / "eurostat_swe.svg")
-    assert "Sweden, 2014–2016: in 2016, 17,585 ordered to leave, 11,865 returned" in text
+    # the title speaks of the series with the most years (ordered to leave: 2014-2016), not of whichever ends last
+    assert "Sweden, 2014–2016: third-country nationals ordered to leave rose from 14,280 to 17,585" in text
     assert "2015 found illegally present: b = break in time series." in text
     assert "Sources: Eurostat" in text
     with (small.charts_dir / "eurostat_swe.csv").open(encoding="utf-8", newline="") as handle:
         sources = {row["source_id"] for row in csv.DictReader(handle)}
     assert sources == {"eurostat_sample"}  # the curated sheet's copies (EUR-EIPRE-SE-*) are not drawn twice
-    report = (small.report_dir / "index.html").read_text(encoding="utf-8")
-    assert 'id="eurostat_swe"' in report and "geo=SE time=2015" in report
+    assert 'id="eurostat_swe"' in (small.report_dir / "index.html").read_text(encoding="utf-8")
+    assert "geo=SE time=2015" in (small.report_dir / "figures.csv").read_text(encoding="utf-8")
 
 
 # --- determinism and pixels --------------------------------------------------------------------------------------

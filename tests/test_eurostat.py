@@ -20,6 +20,7 @@ from conftest import SHARED_REFERENCE, failure_text, materialise
 from pipelines.assets.warehouse import TABLE_DESCRIPTIONS
 from pipelines.definitions import build_definitions
 from pipelines.eurostat import client, formats, snapshots, staging
+from pipelines.eurostat.errors import SnapshotError
 from pipelines.eurostat.reconstruct import _document
 from pipelines.sources import read_registry
 
@@ -32,12 +33,15 @@ def query(layout, sql: str, parameters=None) -> list[tuple]:
         return con.execute(sql, parameters or []).fetchall()
 
 
-def run(layout, source_id: str, download: bool = False) -> dg.ExecuteInProcessResult:
-    """Materialise one dataset's raw and staging assets and the warehouse, as the refresh job would."""
+def run(layout, source_id: str, download: bool = False, accept_shrink: bool = False) -> dg.ExecuteInProcessResult:
+    """Materialise one dataset's raw and staging assets and the warehouse, as the refresh job would
+    (`accept_shrink`: with consent for the dataset to lose rows)."""
     defs = build_definitions(layout)
     keys = [dg.AssetKey(["raw", source_id]), dg.AssetKey(["staging", source_id])]
     keys += [dg.AssetKey(table) for table in TABLE_DESCRIPTIONS]
     config = {"ops": {f"raw__{source_id}": {"config": {"download": download}}}}
+    if accept_shrink:
+        config["ops"]["warehouse"] = {"config": {"accept_shrink": [source_id], "reason": "a smaller test response"}}
     with dg.DagsterInstance.ephemeral() as instance:
         return defs.resolve_implicit_global_asset_job_def().execute_in_process(
             asset_selection=keys, run_config=config, instance=instance, raise_on_error=False
@@ -123,8 +127,8 @@ def test_detail_table_holds_every_cell(built):
 
 def test_reconstructed_snapshots_say_so(built):
     for dataset in read_registry(built).datasets:
-        snapshot, passed_over = snapshots.current_snapshot(dataset)
-        assert snapshot and not passed_over
+        snapshot = snapshots.current_snapshot(dataset)
+        assert snapshot
         assert (
             snapshot.reconstructed
             and "Reconstructed from published Eurostat values" in snapshot.meta["reconstruction_note"]
@@ -133,7 +137,7 @@ def test_reconstructed_snapshots_say_so(built):
             ("https://ec.europa.eu/", "http://appsso.eurostat.ec.europa.eu/")
         )
     eirfs = next(d for d in read_registry(built).datasets if d.dataset == "migr_eirfs")
-    superseded = snapshots.current_snapshot(eirfs)[0].meta["superseded"]
+    superseded = snapshots.current_snapshot(eirfs).meta["superseded"]
     assert {
         "geo": "FR",
         "time": "2016",
@@ -290,16 +294,20 @@ def _store(dataset, body: bytes) -> snapshots.Snapshot:
     return snapshots.store(dataset, fetched, formats.check(temporary, dataset.format, "test"))
 
 
-def test_a_snapshot_changed_after_storing_is_passed_over(tmp_path):
+def test_a_snapshot_changed_after_storing_is_an_error_not_a_fallback(tmp_path):
     _, dataset = _layout_with_entry(tmp_path, "test_refusals", "sdmx-csv")
     body = (FIXTURES / "refusals_AT_HU_2021_2022.csv").read_bytes()
-    first = _store(dataset, body)
+    _store(dataset, body)
     newer = _store(dataset, body.replace(b"555", b"560"))
-    assert snapshots.current_snapshot(dataset)[0].path == newer.path
-    newer.path.write_bytes(body.replace(b"555", b"999"))
-    current, passed_over = snapshots.current_snapshot(dataset)
-    assert current.path == first.path
-    assert len(passed_over) == 1 and "differs from its record" in passed_over[0]
+    assert snapshots.current_snapshot(dataset).path == newer.path
+    changed = body.replace(b"555", b"999")
+    newer.path.write_bytes(changed)
+    with pytest.raises(SnapshotError) as error:
+        snapshots.current_snapshot(dataset)
+    message = str(error.value)
+    assert str(newer.path) in message
+    assert f"expected sha256 {newer.sha256}" in message
+    assert f"actual sha256 {hashlib.sha256(changed).hexdigest()}" in message
 
 
 @pytest.mark.parametrize(
@@ -326,9 +334,9 @@ def test_a_snapshot_just_stored_is_verified_without_reading_it_again(tmp_path, m
         snapshots, "sha256_of", lambda path: read.append(path) or hashlib.sha256(path.read_bytes()).hexdigest()
     )
     stored = _store(dataset, body)
-    assert snapshots.current_snapshot(dataset)[0].path == stored.path
+    assert snapshots.current_snapshot(dataset).path == stored.path
     assert read == []
     stored.path.write_bytes(body + b"AT,2023,1\n")
-    current, passed_over = snapshots.current_snapshot(dataset)
-    assert current is None and read == [stored.path]
-    assert "differs from its record" in passed_over[0]
+    with pytest.raises(SnapshotError, match="no longer matches its record"):
+        snapshots.current_snapshot(dataset)
+    assert read == [stored.path]

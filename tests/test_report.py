@@ -1,24 +1,39 @@
-"""The report pack: self-contained HTML with every chart and source, a PDF, and a valid data package."""
+"""The report pack: findings first in HTML, PDF and DOCX, citations a reference manager imports, any subset, and
+a valid data package."""
 
-import base64
 import csv
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 from datetime import date
 from html.parser import HTMLParser
 
+import pytest
+
+from conftest import failure_text
 from pipelines.exports import FORMULA_STARTS
+
+SUBSET = ("KAZ", "RUS", 2008, 2015)
 
 
 class Page(HTMLParser):
-    """Collects images, links, sections and external resources of an HTML page."""
+    """Collects headings, images, links, sections, table rows and external resources of an HTML page."""
 
     def __init__(self) -> None:
         super().__init__()
         self.images: list[dict] = []
         self.links: list[str] = []
         self.sections: list[str] = []
+        self.headings: list[str] = []
         self.external: list[str] = []
+        self.summary_rows: list[list[str]] = []
+        self.captions: list[str] = []
+        self.figures: list[str] = []
+        self._open: list[str] = []
+        self._text: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
@@ -28,66 +43,243 @@ class Page(HTMLParser):
             self.links.append(attributes.get("href") or "")
         if tag == "section":
             self.sections.append(attributes["id"])
-        if tag in ("script", "link") or (tag == "img" and not attributes["src"].startswith("data:")):
+        if tag == "figure":
+            self.figures.append(attributes["id"])
+        if tag == "table" and attributes.get("class") == "summary":
+            self._open.append("summary")
+        if tag in ("h1", "h2", "h3", "figcaption", "tr"):
+            self._text = []
+        if tag in ("script", "link") or (tag == "img" and "://" in attributes["src"]):
             self.external.append(tag)
 
+    def handle_endtag(self, tag):
+        text = "".join(self._text).strip()
+        if tag in ("h1", "h2"):
+            self.headings.append(text)
+        if tag == "figcaption":
+            self.captions.append(text)
+        if tag == "tr" and self._open == ["summary"] and text:
+            self.summary_rows.append(text)
+        if tag == "table" and self._open:
+            self._open.pop()
 
-def parsed(layout) -> Page:
+    def handle_data(self, data):
+        self._text.append(data)
+
+
+def parsed(folder) -> Page:
     page = Page()
-    page.feed((layout.report_dir / "index.html").read_text(encoding="utf-8"))
+    page.feed((folder / "index.html").read_text(encoding="utf-8"))
     return page
 
 
-def charts_in_order(layout) -> list[dict]:
-    """Every chart the chart assets drew, in the order of the assets (the report's order)."""
-    from pipelines.assets.charts import CHART_ASSETS
-
-    return [
-        entry
-        for name in CHART_ASSETS
-        for entry in json.loads((layout.charts_dir / f"{name}.index.json").read_text(encoding="utf-8"))
-    ]
-
-
-def test_html_has_every_chart_inline_with_its_title(built):
-    page = parsed(built)
-    entries = charts_in_order(built)
-    assert page.sections == [entry["stem"] for entry in entries]
-    assert len(page.images) == len(entries) > 50
-    assert page.external == []  # works offline: no scripts, stylesheets or remote images
-    for image, entry in zip(page.images, entries, strict=True):
-        svg = base64.b64decode(image["src"].removeprefix("data:image/svg+xml;base64,")).decode("utf-8")
-        assert svg.startswith("<?xml") and "<svg" in svg
-        assert image["alt"] == entry["title"]
+@pytest.fixture(scope="module")
+def subset(built, tmp_path_factory):
+    """The pack for Kazakhstan and Russia, 2008–2015, written by the command line into a folder of its own."""
+    out = tmp_path_factory.mktemp("subset")
+    jurisdictions, first, last = ",".join(SUBSET[:2]), str(SUBSET[2]), str(SUBSET[3])
+    command = [sys.executable, "-m", "pipelines", "report", "--jurisdictions", jurisdictions, "--from", first,
+               "--to", last, "--out", str(out)]  # fmt: skip
+    done = subprocess.run(command, env={**os.environ, "ENFORCEMENT_ROOT": str(built.root)}, capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return out
 
 
-def test_html_links_every_source_of_every_figure_it_uses(built):
+def latest_pair_places(built) -> set[str]:
+    """Jurisdictions with a national like-for-like pair that has a ratio."""
     import duckdb
 
-    page = parsed(built)
-    figure_ids = sorted({figure for entry in charts_in_order(built) for figure in entry["figure_ids"]})
+    from pipelines import wording
+
     with duckdb.connect(str(built.warehouse_path), read_only=True) as con:
-        urls = {
-            url
-            for (url,) in con.execute(
-                "SELECT DISTINCT source_url FROM observations WHERE list_contains(?, figure_id)", [figure_ids]
-            ).fetchall()
-        }
-    assert urls and urls <= set(page.links)
+        codes = con.execute(
+            "SELECT DISTINCT jurisdiction FROM comparisons WHERE ratio IS NOT NULL AND subdivision IS NULL"
+        ).fetchall()
+    return {wording.place(code, None) for (code,) in codes}
+
+
+def test_html_opens_with_the_summary_then_jurisdictions_methods_and_citations(built):
+    page = parsed(built.report_dir)
+    assert page.sections[0] == "summary" and page.sections[-2:] == ["methods", "citations"]
+    assert page.headings[1] == "Summary" and page.headings[-2:] == ["Methods and caveats", "Citations"]
+    places = latest_pair_places(built)
+    assert len(page.summary_rows) - 1 == len(places) > 5  # a header row, then a row per jurisdiction
+    assert all(any(row.startswith(place) for row in page.summary_rows) for place in places)
+    assert page.external == []  # works offline: no scripts, stylesheets or remote images
+    assert len(page.images) > 50
+    for image in page.images:  # every chart is an SVG file beside the page
+        svg = (built.report_dir / image["src"]).read_text(encoding="utf-8")
+        assert svg.startswith("<?xml") and "<svg" in svg
+    assert (built.report_dir / "index.html").stat().st_size <= 3_000_000
+
+
+def test_html_links_every_source_of_every_quoted_figure(built):
+    import duckdb
+
+    page = parsed(built.report_dir)
+    with duckdb.connect(str(built.warehouse_path), read_only=True) as con:
+        urls = {url for (url,) in con.execute("SELECT DISTINCT source_url FROM observations").fetchall()}
+    cited = {reference["URL"] for reference in json.loads((built.report_dir / "citations.json").read_text())}
+    assert cited and cited <= urls and cited <= set(page.links)
     html = (built.report_dir / "index.html").read_text(encoding="utf-8")
     assert "136,000 foreigners were arrested" in html
     for script_sample in ("выдворены", "적발", "ดำเนินคดี", "הורחקו"):  # Cyrillic, Hangul, Thai, Hebrew quotes as text
         assert script_sample in html, script_sample
 
 
-def test_pdf_has_every_chart_and_no_undrawable_text(built):
+def test_citations_parse_with_real_parsers_and_every_caption_key_resolves(built):
+    import bibtexparser
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    bib = bibtexparser.loads((built.report_dir / "citations.bib").read_text(encoding="utf-8"))
+    csl = json.loads((built.report_dir / "citations.json").read_text(encoding="utf-8"))
+    keys = [entry["ID"] for entry in bib.entries]
+    assert keys == [item["id"] for item in csl] and len(set(keys)) == len(keys) > 50
+    assert all(entry["url"].startswith("http") and entry["urldate"] for entry in bib.entries)
+    style = CitationStylesStyle("harvard-cite-them-right", validate=False)
+    bibliography = CitationStylesBibliography(style, CiteProcJSON(csl), formatter.plain)
+    for key in keys:
+        bibliography.register(Citation([CitationItem(key)]))
+    rendered = [str(entry) for entry in bibliography.bibliography()]
+    assert len(rendered) == len(keys)
+    assert all(any(f"Available at: {item['URL']} (Accessed: " in text for text in rendered) for item in csl)
+    page = parsed(built.report_dir)
+    assert len(page.captions) == len(page.images)
+    for figure, caption in zip(page.figures, page.captions, strict=True):
+        cited = re.findall(r"\[(\d+)\] (\S+?)[,;.](?:\s|$)", caption)
+        assert cited or figure == "coverage_matrix", caption  # it counts figures, citing the datasets
+        for number, key in cited:
+            assert keys[int(number) - 1] == key  # numbered in the order of citations.bib
+    for row in page.summary_rows[1:]:
+        assert re.search(r"\[\d+\] \S+-(\d{4}|nd)-[0-9a-f]{4}", row), row
+
+
+def test_citation_keys_do_not_depend_on_the_other_documents(built):
+    import duckdb
+
+    from pipelines.charts.chart import fetch
+    from pipelines.report.citations import references
+
+    with duckdb.connect(str(built.warehouse_path), read_only=True) as con:
+        rows = fetch(con, "SELECT * FROM observations_cited ORDER BY figure_id")
+    everything = {url: reference.key for url, reference in references(rows).items()}
+    half = {url: reference.key for url, reference in references(rows[::2]).items()}
+    assert half and all(everything[url] == key for url, key in half.items())
+
+
+def test_pdf_has_the_same_structure_and_stays_small(built):
+    pdf = (built.report_dir / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) <= 8_000_000
+    text = pdf_text(built.report_dir / "report.pdf")
+    order = [text.index(heading) for heading in ("Summary", "Kazakhstan", "Methods and caveats", "Citations")]
+    assert order == sorted(order)
+    assert all(place in text for place in latest_pair_places(built))
+    assert len(re.findall(rb"/Subtype\s*/Image", pdf)) >= len(parsed(built.report_dir).images)
+
+
+def test_docx_has_the_same_structure_with_every_chart(built):
+    from docx import Document
+
+    document = Document(str(built.report_dir / "report.docx"))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[0] == "Summary" and "Methods and caveats" in headings and headings[-1] == "Citations"
+    summary = document.tables[0]
+    assert [cell.text for cell in summary.rows[0].cells][:3] == ["Place, period", "Migrants side", "Employers side"]
+    assert len(summary.rows) - 1 == len(latest_pair_places(built))
+    assert len(document.inline_shapes) == len(parsed(built.report_dir).images)
+    for shape in document.inline_shapes:
+        assert shape.width.cm <= 16.6 and shape.height.cm <= 24.7  # inside an A4 or Letter page's margins
+    captions = [p.text for p in document.paragraphs if p.style.name == "Caption" and p.text.startswith("Source")]
+    assert len(captions) == len(document.inline_shapes)
+
+
+def test_subset_mentions_only_its_jurisdictions_and_years(built, subset):
+    import csv as csv_module
+
+    from pipelines import wording
+
+    page = parsed(subset)
+    assert page.headings[2:4] == ["Kazakhstan", "Russian Federation"]
+    assert len(page.summary_rows) == 3
+    for name in ("figures.csv", "comparisons.csv"):
+        with (subset / name).open(encoding="utf-8", newline="") as handle:
+            rows = list(csv_module.DictReader(handle))
+        assert rows and {row["jurisdiction"] for row in rows} == {"KAZ", "RUS"}
+        assert all(2008 <= int(row["period_end"][:4]) <= 2015 for row in rows)
+        assert all(int((row["period_start"] or row["period_end"])[:4]) >= 2008 for row in rows)
+    html = (subset / "index.html").read_text(encoding="utf-8")
+    others = latest_pair_places(built) - {"Kazakhstan", "Russian Federation"}
+    assert others and not [place for place in others if place in html]
+    captions = re.sub(r"\[\d+\] \S+", "", " ".join(page.captions))  # citation keys carry the year published
+    years = {int(year) for year in re.findall(r"(?<![\d,])((?:19|20)\d\d)(?![\d,])", captions)}
+    assert years and min(years) >= 2008 and max(years) <= 2015
+    assert wording.place("KAZ", None) in pdf_text(subset / "report.pdf")
+
+
+def test_report_asset_takes_the_selection_as_run_config(built_copy):
+    import dagster as dg
+
+    from pipelines.definitions import build_definitions
+
+    report = build_definitions(built_copy).get_assets_def(dg.AssetKey(["reports", "report_pack"]))
+    config = {"jurisdictions": ["kaz"], "from_year": 2008, "to_year": 2010}
+    result = dg.materialize(
+        [report], instance=dg.DagsterInstance.ephemeral(),
+        run_config={"ops": {"reports__report_pack": {"config": config}}},
+    )  # fmt: skip
+    metadata = result.asset_materializations_for_node("reports__report_pack")[0].metadata
+    assert metadata["selection"].value == "Kazakhstan, 2008–2010"
+    out = built_copy.report_dir / "selections" / "kaz_2008-2010"
+    assert parsed(out).headings[1:3] == ["Summary", "Kazakhstan"]
+    wrong = {"ops": {"reports__report_pack": {"config": {"jurisdictions": ["Kazakhstan"]}}}}
+    failed = dg.materialize([report], instance=dg.DagsterInstance.ephemeral(), run_config=wrong, raise_on_error=False)
+    assert not failed.success
+    assert "'KAZAKHSTAN': expected an ISO 3166-1 alpha-3 code such as KAZ" in failure_text(failed)
+
+
+def test_docx_opens_in_libreoffice_with_every_image(subset, tmp_path):
+    from docx import Document
+
+    require("soffice", "libreoffice-writer-nogui")
+    require("pdfimages", "poppler-utils")
+    done = subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(subset / "report.docx")],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    converted = tmp_path / "report.pdf"
+    assert converted.exists(), done.stderr
+    pages = int(re.search(r"Pages:\s+(\d+)", run(["pdfinfo", str(converted)])).group(1))
+    assert 3 <= pages <= 40
+    listed = run(["pdfimages", "-list", str(converted)]).splitlines()[2:]
+    images = [line for line in listed if line.split()[2] == "image"]  # not the soft masks of transparent ones
+    assert len(images) == len(Document(str(subset / "report.docx")).inline_shapes) >= 2
+
+
+def run(command: list[str]) -> str:
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def require(program: str, package: str) -> None:
+    """Skip without `program` locally; fail under CI, whose .ci/run installs it."""
+    if not shutil.which(program):
+        message = f"{program} not found: apt-get install {package} (.ci/run does)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def pdf_text(path) -> str:
+    require("pdftotext", "poppler-utils")
+    return run(["pdftotext", "-layout", str(path), "-"])
+
+
+def test_pdf_prints_a_gloss_for_quotes_its_font_cannot_draw():
     from pipelines.charts import style
     from pipelines.report.pdf import quote_text
 
-    pdf = (built.report_dir / "report.pdf").read_bytes()
-    assert pdf.startswith(b"%PDF")
-    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
-    assert pages > len(charts_in_order(built))  # a cover page, then at least a page per chart
     thai = {
         "figure_id": "T", "jurisdiction": "THA", "subdivision": None, "period_start": None,
         "period_end": date(2018, 7, 15), "measure": "prosecuted", "target_group": "employers",
@@ -131,23 +323,20 @@ def _is_number(cell: str) -> bool:
     return True
 
 
-def test_pdf_of_the_shipped_figures_has_no_missing_glyphs(built, caplog):
+def test_pdf_of_the_shipped_figures_has_no_missing_glyphs(built, caplog, tmp_path):
     """fpdf2 logs every glyph its font lacks (a box on the page); the report must log none."""
     import logging
 
     import duckdb
 
-    from pipelines.assets.charts import CHART_ASSETS
-    from pipelines.report.build import sections
+    from pipelines.report.build import gather
     from pipelines.report.pdf import render_pdf
+    from pipelines.report.selection import EVERYTHING
 
     with duckdb.connect(str(built.warehouse_path), read_only=True) as con:
-        found = sections(built, con, list(CHART_ASSETS))
-        sources = [dict(zip(("date_accessed", "citation_full", "license", "raw_path", "sha256"), row, strict=True))
-                   for row in con.execute("SELECT date_accessed, citation_full, license, raw_path, sha256 FROM sources")
-                   .fetchall()]  # fmt: skip
-    languages = {figure["language"] for section in found for figure in section.figures}
+        content = gather(built, con, EVERYTHING, tmp_path)
+    languages = {figure["language"] for section in content.jurisdictions for figure in section.figures}
     assert {"ar", "he", "ja", "ko", "th", "ru", "kk"} <= languages  # the hard scripts are really in it
     with caplog.at_level(logging.WARNING, logger="fpdf"):
-        render_pdf(found, sources).output()
+        render_pdf(content).output()
     assert not [record.getMessage() for record in caplog.records if "missing" in record.getMessage()]

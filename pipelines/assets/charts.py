@@ -6,6 +6,7 @@ from datetime import date
 
 import dagster as dg
 import lazy_loader as lazy
+from pydantic import Field
 
 from pipelines.charts.suite import CHART_ASSETS
 from pipelines.layout import Layout
@@ -103,6 +104,14 @@ def chart_assets(layout: Layout) -> list[dg.AssetsDefinition]:
     return [_chart_asset(layout, name, description, files) for name, (description, files) in CHART_ASSETS.items()]
 
 
+class ReportSelection(dg.Config):
+    """Which part of the data the report pack covers (the launchpad's run config); empty means everything."""
+
+    jurisdictions: list[str] = Field(default=[], description="ISO 3166-1 alpha-3 codes, e.g. ['KAZ', 'RUS']")
+    from_year: int | None = Field(default=None, description="first year a figure's period may start in")
+    to_year: int | None = Field(default=None, description="last year a figure's period may end in")
+
+
 def report_assets(layout: Layout) -> list[dg.AssetsDefinition]:
     """The report pack: one HTML page and one PDF with every chart, and the comparisons as a data package."""
 
@@ -110,21 +119,28 @@ def report_assets(layout: Layout) -> list[dg.AssetsDefinition]:
         key=["reports", "report_pack"],
         deps=[dg.AssetKey(["charts", name]) for name in CHART_ASSETS] + WAREHOUSE_DEPS,
         group_name="reports",
-        kinds={"html", "pdf", "csv"},
+        kinds={"html", "pdf", "docx", "csv"},
         description=(
-            "Everything an analyst pastes into a submission: assets/report/index.html (self-contained, works "
-            "offline) and report.pdf with every chart, its caption and a table of every figure it uses (value, "
-            "qualifier, quote, source link); datapackage.json with comparisons.csv, figures.csv and sources.csv "
-            "(a Frictionless data package with sources and licences)."
+            "The report an analyst hands in, findings first: a summary (the question, the cross-country chart, the "
+            "latest like-for-like comparison of every jurisdiction), a section per jurisdiction (its charts and its "
+            "figures with quotes), methods and caveats, numbered citations. As assets/report/index.html (charts in "
+            "charts/ beside it), report.pdf and report.docx; citations.bib and citations.json for reference "
+            "managers; datapackage.json with comparisons.csv, figures.csv and sources.csv. Run config selects "
+            "jurisdictions and years (default everything); a selection is written to "
+            "assets/report/selections/<codes>_<from>-<to>/."
         ),
     )
-    def report_pack(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        from pipelines.report.build import build_report
+    def report_pack(context: dg.AssetExecutionContext, config: ReportSelection) -> dg.MaterializeResult:
+        from pipelines.report.pack import build_report
+        from pipelines.report.selection import Selection
 
-        report = build_report(layout)
-        context.log.info(f"report pack in {layout.relative(layout.report_dir)}")
+        selection = Selection.parse(config.jurisdictions, config.from_year, config.to_year)
+        out = layout.report_dir if selection.everything else layout.report_dir / "selections" / selection.slug()
+        report = build_report(layout, selection, out)
+        context.log.info(f"report pack for {selection.describe()} in {layout.relative(out)}")
         return dg.MaterializeResult(
             metadata={
+                "selection": selection.describe(),
                 "charts": report.charts,
                 "figures_cited": report.figures,
                 "pdf_pages": report.pdf_pages,

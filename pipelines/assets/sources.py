@@ -55,11 +55,19 @@ def _read(context: dg.AssetExecutionContext, layout: Layout, source: Source, ste
     except BadInputError as error:
         record_rejected(layout, source.source_id, error.problems, context.run_id)
         raise failure(error) from error
-    except SourceUnavailable as error:
-        raise dg.Failure(description=str(error)) from error
     for message in reading.warnings:
         context.log.warning(message)
     return reading
+
+
+def _unavailable(
+    context: dg.AssetExecutionContext, key: dg.AssetKey, error: SourceUnavailable
+) -> Iterator[dg.AssetCheckResult]:
+    """Fail the step with the source's message, and the check it names (nothing downstream runs)."""
+    if error.check:
+        yield dg.AssetCheckResult(asset_key=key, check_name=error.check, passed=False, description=str(error))
+    context.log.error(str(error))
+    raise dg.Failure(description=str(error)) from error
 
 
 def source_assets(layout: Layout, kind: SourceKind, source: Source) -> list[dg.AssetsDefinition]:
@@ -67,7 +75,10 @@ def source_assets(layout: Layout, kind: SourceKind, source: Source) -> list[dg.A
     key_raw, key_staged = raw_key(source.source_id), staged_key(source.source_id)
 
     def raw_step(context: dg.AssetExecutionContext, download: bool) -> Iterator:
-        reading = _read(context, layout, source, lambda: kind.read_raw(layout, source, key_raw, download))
+        try:
+            reading = _read(context, layout, source, lambda: kind.read_raw(layout, source, key_raw, download))
+        except SourceUnavailable as error:
+            yield from _unavailable(context, key_raw, error)
         for message in reading.messages:
             context.log.info(message)
         yield dg.MaterializeResult(metadata=reading.metadata, data_version=dg.DataVersion(reading.data_version))
@@ -103,7 +114,10 @@ def source_assets(layout: Layout, kind: SourceKind, source: Source) -> list[dg.A
         description=kind.describe_staged(layout, source),
     )
     def staged(context: dg.AssetExecutionContext):
-        reading = _read(context, layout, source, lambda: kind.stage(layout, source, key_staged))
+        try:
+            reading = _read(context, layout, source, lambda: kind.stage(layout, source, key_staged))
+        except SourceUnavailable as error:
+            yield from _unavailable(context, key_staged, error)
         checked = validate_staged(
             reading.observations,
             asset_key=key_staged,

@@ -5,8 +5,9 @@ from dataclasses import replace
 
 import dagster as dg
 import lazy_loader as lazy
+from pydantic import Field
 
-from pipelines import columns
+from pipelines import changes, columns
 from pipelines.layout import Layout
 from pipelines.markdown import markdown_table
 from pipelines.validation.checks import CheckOutcome, blocked_failure
@@ -46,7 +47,21 @@ TABLE_DESCRIPTIONS = {
         "Rows the sources' staging refused and quarantined (file, row, column, value, reason, run id). Runs that "
         "were stopped also log theirs in data/curated/rejected.duckdb."
     ),
+    "changes": (
+        "What each run changed compared with the last good warehouse, kept across runs: rows added, removed and "
+        "changed per source (old → new value, new quote), comparisons whose ratio moved, sources added or "
+        "removed, and shrinks accepted (by whom, why). Each run's summary is in data/curated/changes/<run id>.md."
+    ),
 }
+SOURCE_TABLES = ("observations", "sources", "eurostat_detail", "rejected_rows", "changes")
+SHRINK_CHECK = "shrink_consented"
+
+
+class WarehouseConfig(dg.Config):
+    """Consent to a shrink: the sources that may lose rows in this run, and why (recorded in `changes`)."""
+
+    accept_shrink: list[str] = Field(default_factory=list, description="source ids allowed to lose rows")
+    reason: str = Field("", description="why they may (required with accept_shrink)")
 
 
 class WarehouseRejected(Exception):
@@ -62,7 +77,7 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
             kinds={"duckdb"},
             description=description,
             deps=list(staged_keys.values())
-            if table in ("observations", "sources", "eurostat_detail", "rejected_rows")
+            if table in SOURCE_TABLES
             else ["observations", "sources"]
             if table == "observations_cited"
             else ["observations"],
@@ -73,10 +88,23 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
         dg.AssetCheckSpec(name, asset=table, description=text, blocking=name == "observations_valid")
         for table, checks in CHECKS.items()
         for name, text in checks.items()
+    ] + [
+        dg.AssetCheckSpec(
+            SHRINK_CHECK,
+            asset="observations",
+            blocking=True,
+            description=(
+                "No source still declared loses more than 20% of its rows, nor an official dataset any figure of a "
+                "year, compared with the last good warehouse, unless the run accepts it (accept_shrink, reason)."
+            ),
+        )
     ]
 
     @dg.multi_asset(name="warehouse", specs=specs, check_specs=check_specs, pool="duckdb_warehouse")
-    def warehouse(context: dg.AssetExecutionContext):
+    def warehouse(context: dg.AssetExecutionContext, config: WarehouseConfig):
+        if config.accept_shrink and not config.reason.strip():
+            raise dg.Failure('accept_shrink needs a reason (--reason "..."): it is recorded in the table changes')
+        consent = changes.Consent(tuple(config.accept_shrink), config.reason.strip())
         staged = []
         for source_id in staged_keys:
             parquet, provenance = staged_files(layout, source_id)
@@ -84,6 +112,7 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
                 raise dg.Failure(f"{source_id} has not been staged yet: materialise staging/{source_id} first")
             staged.append(StagedSource(source_id, parquet, json.loads(provenance.read_text(encoding="utf-8"))))
         outcomes: list[CheckOutcome] = []
+        diffs: list[changes.Diff] = []
 
         def guard(con: "duckdb.DuckDBPyConnection") -> None:
             outcomes.extend(warehouse_checks(con))
@@ -91,6 +120,10 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
             outcomes[:] = [replace(outcome, report=report) for outcome in outcomes]
             if any(outcome.blocks for outcome in outcomes):
                 raise WarehouseRejected
+            diffs.append(changes.compare_with_previous(con, layout.warehouse_path))
+            if refused := changes.refused(diffs[0], consent):
+                raise changes.ShrinkRefused(refused)
+            changes.record_changes(con, diffs[0], context.run_id, consent)
 
         try:
             counts = build_warehouse(
@@ -101,15 +134,43 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
         except WarehouseRejected:
             yield from (outcome.check_result() for outcome in outcomes)
             raise blocked_failure(outcomes) from None
+        except changes.ShrinkRefused as refusal:
+            yield from (outcome.check_result() for outcome in outcomes)
+            yield _shrink_check(refusal.shrinks, str(refusal))
+            context.log.error(str(refusal))
+            raise dg.Failure(description=str(refusal)) from None
         context.log.info(f"warehouse {layout.relative(layout.warehouse_path)}: {counts}")
         with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+            run_changes = changes.run_changes(con, context.run_id)
+            log = changes.write_changes_file(layout.curated_dir, run_changes, context.run_id)
+            for line in changes.short_summary(run_changes):
+                context.log.info(line)
             for table in TABLE_DESCRIPTIONS:
-                yield dg.MaterializeResult(asset_key=table, metadata=_table_metadata(con, table, counts[table], layout))
+                metadata = _table_metadata(con, table, counts[table], layout)
+                if table in ("observations", "changes"):
+                    metadata |= {
+                        "changes": dg.MetadataValue.md(changes.changes_markdown(run_changes, context.run_id)),
+                        "change_log": dg.MetadataValue.path(layout.relative(log)),
+                    }
+                yield dg.MaterializeResult(asset_key=table, metadata=metadata)
         for outcome in outcomes:
             context.log.info(outcome.summary())
             yield outcome.check_result()
+        yield _shrink_check(diffs[0].shrinks, "")
 
     return warehouse
+
+
+def _shrink_check(shrinks: list[changes.Shrink], refusal: str) -> dg.AssetCheckResult:
+    """Passed when nothing shrank or every shrink was accepted; the table lists what would go."""
+    table = markdown_table(changes.SHRINK_HEADER, [shrink.row() for shrink in shrinks]) if shrinks else ""
+    return dg.AssetCheckResult(
+        asset_key="observations",
+        check_name=SHRINK_CHECK,
+        passed=not refusal,
+        description=refusal or ("shrink accepted by this run's config" if shrinks else None),
+        metadata={"shrinking_sources": dg.MetadataValue.md(table)} if table else {},
+    )
 
 
 def _table_metadata(con: "duckdb.DuckDBPyConnection", table: str, rows: int, layout: Layout) -> dict:

@@ -16,30 +16,32 @@ PLOTTED_COLUMNS = [
 LOG_SCALE_RANGE = 100  # largest / smallest plotted value above which the axis is logarithmic
 ROW_HEIGHT = 0.62
 
-LATEST_SQL = f"""
-WITH national AS (SELECT * FROM comparisons WHERE ratio IS NOT NULL AND subdivision IS NULL),
+LATEST_SQL = """
+WITH national AS (SELECT * FROM comparisons WHERE ratio IS NOT NULL AND subdivision IS NULL AND {where}),
 latest AS (
     SELECT jurisdiction, max(period_end) AS period_end FROM national GROUP BY jurisdiction
 )
 SELECT * FROM national JOIN latest USING (jurisdiction, period_end)
 QUALIFY row_number() OVER (
-    PARTITION BY jurisdiction ORDER BY period_start NULLS LAST, {PAIR_ORDER}
+    PARTITION BY jurisdiction ORDER BY period_start NULLS LAST, {pair_order}
 ) = 1
 ORDER BY ratio DESC, jurisdiction
 """
 
 
-def latest_pairs(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """For each country (national figures only), the headline pair of its most recent comparable period.
+def latest_pairs(con: duckdb.DuckDBPyConnection, where: str = "TRUE", parameters: list | None = None) -> list[dict]:
+    """For each country (national figures only), the headline pair of its most recent comparable period among
+    the comparisons matching the SQL condition `where` (with its `parameters`; default: all).
 
     'Most recent' is the latest period end; among periods ending that day the longest (earliest start) wins.
     """
-    return fetch(con, LATEST_SQL)
+    return fetch(con, LATEST_SQL.format(where=where, pair_order=PAIR_ORDER), parameters)
 
 
-def build_cross_jurisdiction(con: duckdb.DuckDBPyConnection) -> Chart:
-    """A dot for each side per country, joined by a line, the ratio written beside it."""
-    pairs = latest_pairs(con)
+def build_cross_jurisdiction(con: duckdb.DuckDBPyConnection, pairs: list[dict] | None = None) -> Chart:
+    """A dot for each side per country, joined by a line, the ratio written beside it (for `pairs`, by default
+    every country's latest pair)."""
+    pairs = latest_pairs(con) if pairs is None else pairs
     if not pairs:
         raise LookupError("no national migrants-vs-employers pair with a ratio in the warehouse")
     values = [pair[side] for pair in pairs for side in ("migrants_value", "employers_value")]

@@ -112,8 +112,13 @@ def build_coverage(con: duckdb.DuckDBPyConnection) -> Chart:
 
 
 def _sources_text(con: duckdb.DuckDBPyConnection) -> str:
-    """The sources every counted figure came from, by their short attribution, licence noted."""
+    """The sources every counted figure came from, by their short attribution, each named once with its licence."""
     sources = fetch(
         con, "SELECT coalesce(nullif(attribution_short, ''), title) AS name, license FROM sources ORDER BY source_id"
     )
-    return "; ".join(f"{source['name']} ({source['license']})" for source in sources) + "."
+    licences: dict[str, list[str]] = {}
+    for source in sources:
+        named = licences.setdefault(source["name"], [])
+        if source["license"] and source["license"] not in named:
+            named.append(source["license"])
+    return "; ".join(f"{name} ({'; '.join(named)})" if named else name for name, named in licences.items()) + "."

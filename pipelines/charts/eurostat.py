@@ -23,6 +23,7 @@ PLOTTED_COLUMNS = [
     "figure_id", "jurisdiction", "year", "measure", "value", "unit", "qualifier", "flags", "source_id",
     "publisher", "source_title", "source_url", "quote", "raw_path", "raw_sha256", "date_accessed",
 ]  # fmt: skip
+LEVEL = 0.05  # a change under 5% between the first and last year reads as level
 PLOT_HEIGHT = 3.3
 Y_LABEL_ROOM = 0.45  # inches left of the tick labels for the axis title
 
@@ -50,22 +51,14 @@ def build_eurostat(jurisdiction: str, rows: list[dict]) -> Chart:
     rows = [row for row in rows if row["jurisdiction"] == jurisdiction]
     place = wording.place(jurisdiction, None)
     measures = [measure for measure in SERIES if any(row["measure"] == measure for row in rows)]
-    latest = max(row["year"] for row in rows)
-    latest_words = [
-        f"{style.thousands(row['value'])} {SERIES[row['measure']][1]}"
-        for measure in measures
-        for row in rows
-        if row["measure"] == measure and row["year"] == latest
-    ]
-    first = min(row["year"] for row in rows)
-    title = f"{place}, {first}–{latest}: in {latest}, {_join(latest_words)}"
-    subtitle = (
-        "Third-country nationals, all citizenships, as reported to Eurostat ("
-        + ", ".join(f"{SERIES[m][0]}: {SERIES[m][1]}" for m in measures)
-        + "). "
-        + ("Detections count events, not unique people. " if "detected_violation" in measures else "")
-        + wording.measure_definitions(((measure, "migrants") for measure in measures), short=True)
-    )
+    title = trend_title(place, rows, headline_measure(rows, measures))
+    subtitle = style.fitted_subtitle(
+        [
+            "Third-country nationals of all citizenships, per calendar year, as reported to Eurostat.",
+            *(f"{style.capitalised(SERIES[m][1])}: {wording.measure_definition(m, 'migrants', short=True)}"
+              for m in measures),
+        ]
+    )  # fmt: skip
     flagged = [row for row in rows if row.get("flags")]
     notes = [
         f"{row['year']} {SERIES[row['measure']][1]}: "
@@ -114,5 +107,24 @@ def build_eurostat(jurisdiction: str, rows: list[dict]) -> Chart:
     return Chart(stem(jurisdiction), title, subtitle, notes, footer[0], figure_ids, PLOTTED_COLUMNS, plotted, draw)
 
 
-def _join(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+def headline_measure(rows: list[dict], measures: list[str]) -> str:
+    """The series a title speaks of: the one with the most years, the first in SERIES order among equals."""
+    return max(measures, key=lambda measure: (sum(row["measure"] == measure for row in rows), -measures.index(measure)))
+
+
+def trend_title(place: str, rows: list[dict], measure: str) -> str:
+    """The finding of the headline series: how it changed from its first to its last year, and its peak when
+    that lies between them."""
+    series = sorted((row["year"], row["value"]) for row in rows if row["measure"] == measure)
+    (first_year, first), (last_year, last) = series[0], series[-1]
+    what = f"third-country nationals {SERIES[measure][1]}"
+    if first_year == last_year:
+        return f"{place}, {first_year}: {style.thousands(first)} {what}"
+    change = (last - first) / first if first else 1.0
+    trend = "stayed about level at" if abs(change) < LEVEL else "rose from" if change > 0 else "fell from"
+    title = f"{place}, {first_year}–{last_year}: {what} {trend} {style.thousands(first)}"
+    title += "" if abs(change) < LEVEL else f" to {style.thousands(last)}"
+    peak_year, peak = max(series, key=lambda point: point[1])
+    if peak_year not in (first_year, last_year) and peak > max(first, last) * (1 + LEVEL):
+        title += f", peaking at {style.thousands(peak)} in {peak_year}"
+    return title

@@ -100,7 +100,9 @@ def build_headline(con: duckdb.DuckDBPyConnection, key: ComparisonKey) -> Chart:
     )
     place = wording.place(key.jurisdiction, key.subdivision)
     title = f"{place}, {wording.period(key.period_start, key.period_end)}: {lead}"
-    subtitle = wording.measure_definitions((row["measure"], row["target_group"]) for row in rows)
+    subtitle = style.fitted_subtitle(
+        wording.measure_sentences(((row["measure"], row["target_group"]) for row in rows), short=True)
+    )
     notes = qualifier_notes(key.subdivision, key.period_start, rows)
     if any(pair["qualifier"] == "indeterminate" for pair in pairs):
         notes.append("A ratio of two figures that are both bounds ('roughly') could be higher or lower.")

@@ -70,15 +70,16 @@ def build_ratio_over_time(con: duckdb.DuckDBPyConnection, jurisdiction: str, sub
     )
     if below_one:
         title += f" (employers outnumbered migrants in {below_one} of {len(ratios)} comparisons)"
-    subtitle = (
-        "Each point divides the largest migrants-side figure of a period by an employers-side figure for exactly the "
-        "same place and period (the headline pair of that period); the line under it spans the period. Periods "
-        "differ in length and measures differ between periods: do not read the points as one yearly series. "
-        + wording.measure_definitions(
-            [(p["migrants_measure"], "migrants") for p in pairs]
-            + [(p["employers_measure"], "employers") for p in pairs],
-            short=True,
-        )
+    subtitle = style.fitted_subtitle(
+        [
+            "Each point is a period's largest migrants-side figure divided by an employers-side figure for the same "
+            "period; the line under it spans the period. Measures differ between periods: not one yearly series.",
+            *wording.measure_sentences(
+                [(p["migrants_measure"], "migrants") for p in pairs]
+                + [(p["employers_measure"], "employers") for p in pairs],
+                short=True,
+            ),
+        ]
     )
     notes = []
     if any(pair["qualifier"] != "exact" for pair in pairs):

@@ -42,7 +42,10 @@ WORDS_SIZE = 10.0
 LABEL_SIZE = 9.5
 FOOTER_SIZE = 7.0
 LINE_SPACING = 1.3
+USABLE_WIDTH = WIDTH - 2 * MARGIN - 0.05  # inches of text across the figure
 URL_SHOWN = 70  # characters of a source address shown in a footer
+MAX_SUBTITLE_LINES = 4  # what a reader reads before the chart; longer definitions belong in the report's methods
+MORE_DEFINITIONS = "The report's methods section defines every measure."
 
 RC_PARAMS = {
     "font.family": [FONT, "sans-serif"],
@@ -154,6 +157,12 @@ def cite(row: Mapping[str, object]) -> str:
 
     Words of the publisher the font cannot draw are left out; a title it cannot draw in full is left out.
     """
+    publisher, document = cite_parts(row)
+    return ", ".join(part for part in (publisher, document) if part)
+
+
+def cite_parts(row: Mapping[str, object]) -> tuple[str, str]:
+    """A document's publisher, and its title (when drawable) with host and path."""
     url = str(row.get("source_url") or "")
     parts = urlsplit(url)
     where = (parts.netloc.removeprefix("www.") + parts.path) if parts.netloc else url
@@ -164,14 +173,43 @@ def cite(row: Mapping[str, object]) -> str:
     publisher = drawable(str(row.get("publisher") or ""), "")
     if publisher.startswith("(") and publisher.endswith(")"):  # '松村法律事務所 (Matsumura Law Office)'
         publisher = publisher[1:-1]
-    return ", ".join(part for part in (publisher, f"“{title}”" if title else "", where) if part)
+    return publisher, ", ".join(part for part in (f"“{title}”" if title else "", where) if part)
 
 
 def source_line(rows: Iterable[Mapping[str, object]]) -> str:
-    """`Source:` line built from the plotted rows' own citations, each document once, in plotting order."""
-    documents = list(dict.fromkeys(cite(row) for row in rows))
-    label = "Source: " if len(documents) == 1 else "Sources: "
-    return label + "; ".join(documents) + "."
+    """`Source:` line built from the plotted rows' own citations, in plotting order, each publisher named once:
+    'Sources: Eurostat (“A”, host/a; “B”, host/b); FIDH, “C”, host/c.'"""
+    by_publisher: dict[str, list[str]] = {}
+    for row in rows:
+        publisher, document = cite_parts(row)
+        documents = by_publisher.setdefault(publisher, [])
+        if document not in documents:
+            documents.append(document)
+    entries = [
+        f"{publisher} ({'; '.join(documents)})"
+        if len(documents) > 1
+        else ", ".join(filter(None, [publisher, *documents]))
+        for publisher, documents in by_publisher.items()
+    ]
+    label = "Source: " if sum(len(documents) for documents in by_publisher.values()) == 1 else "Sources: "
+    return label + "; ".join(entries) + "."
+
+
+def fitted_subtitle(sentences: list[str]) -> str:
+    """The sentences, or as many as fit in MAX_SUBTITLE_LINES lines followed by a pointer to the report's methods
+    section (which defines every measure in full)."""
+
+    def fits(parts: list[str]) -> bool:
+        return len(wrap(" ".join(parts), SUBTITLE_SIZE, USABLE_WIDTH)) <= MAX_SUBTITLE_LINES
+
+    if fits(sentences):
+        return " ".join(sentences)
+    kept: list[str] = []
+    for sentence in sentences:
+        if not fits([*kept, sentence, MORE_DEFINITIONS]):
+            break
+        kept.append(sentence)
+    return " ".join([*kept, MORE_DEFINITIONS])
 
 
 def note_line(notes: Iterable[str]) -> str:
@@ -271,25 +309,27 @@ def label_width(labels: Iterable[str], size: float = LABEL_SIZE) -> float:
 def frame(header: Header, footer_lines: list[str], plot_height: float, margins: Margins = Margins()):
     """A figure laid out from the top down; returns (figure, axes). The figure is as tall as its text needs."""
     plt = pyplot()
-    usable = WIDTH - 2 * MARGIN - 0.05
+    usable = USABLE_WIDTH
     blocks = [
-        (wrap(header.title, TITLE_SIZE, usable, "bold"), TITLE_SIZE, "bold", INK),
-        (wrap(header.subtitle, SUBTITLE_SIZE, usable) if header.subtitle else [], SUBTITLE_SIZE, "normal", MUTED),
-        ([line for words in header.words for line in wrap(words, WORDS_SIZE, usable)], WORDS_SIZE, "normal", INK),
-    ]
+        (wrap(header.title, TITLE_SIZE, usable, "bold"), TITLE_SIZE, "bold", INK, "title"),
+        (wrap(header.subtitle, SUBTITLE_SIZE, usable) if header.subtitle else [], SUBTITLE_SIZE, "normal", MUTED,
+         "subtitle"),
+        ([line for words in header.words for line in wrap(words, WORDS_SIZE, usable)], WORDS_SIZE, "normal", INK,
+         "words"),
+    ]  # fmt: skip
     footer = [line for text in footer_lines if text for line in wrap(text, FOOTER_SIZE, usable)]
     legend_rows = _legend_rows(header.legend, usable)
-    header_height = MARGIN + sum(len(lines) * line_height(size) + 0.08 for lines, size, _, _ in blocks if lines)
+    header_height = MARGIN + sum(len(lines) * line_height(size) + 0.08 for lines, size, *_ in blocks if lines)
     header_height += len(legend_rows) * line_height(LABEL_SIZE) + (0.05 if legend_rows else 0)
     footer_height = len(footer) * line_height(FOOTER_SIZE) + MARGIN
     height = header_height + margins.above + plot_height + margins.below + footer_height
     fig = plt.figure(figsize=(WIDTH, height))
     top = height - MARGIN
-    for lines, size, weight, colour in blocks:
+    for lines, size, weight, colour, role in blocks:
         if lines:
             fig.text(
                 MARGIN / WIDTH, top / height, "\n".join(lines), ha="left", va="top", fontsize=size,
-                fontweight=weight, color=colour, linespacing=LINE_SPACING,
+                fontweight=weight, color=colour, linespacing=LINE_SPACING, gid=role,
             )  # fmt: skip
             top -= len(lines) * line_height(size) + 0.08
     for row in legend_rows:
@@ -298,7 +338,7 @@ def frame(header: Header, footer_lines: list[str], plot_height: float, margins: 
     if footer:
         fig.text(
             MARGIN / WIDTH, MARGIN / 2 / height, "\n".join(footer), ha="left", va="bottom", fontsize=FOOTER_SIZE,
-            color=MUTED, linespacing=LINE_SPACING,
+            color=MUTED, linespacing=LINE_SPACING, gid="footer",
         )  # fmt: skip
     bottom = footer_height + margins.below
     ax = fig.add_axes(
@@ -382,7 +422,8 @@ def log_axis(ax, which: str, low: float, high: float) -> None:
 
 
 def layout_problems(fig) -> list[str]:
-    """Texts that overlap, leave the figure or hold characters the font cannot draw (boxes to a reader)."""
+    """Texts that overlap, leave the figure or hold characters the font cannot draw (boxes to a reader); a
+    subtitle over MAX_SUBTITLE_LINES lines; a source line naming a publisher or document twice."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     texts = [*fig.texts]
@@ -411,7 +452,33 @@ def layout_problems(fig) -> list[str]:
         for other_label, other in boxes[index + 1 :]:
             if box.width and other.width and box.overlaps(other) and _overlap_area(box, other) > 4:
                 problems.append(f"overlap: {label!r} and {other_label!r}")
+    return problems + wording_problems(fig)
+
+
+def wording_problems(fig) -> list[str]:
+    """A subtitle longer than MAX_SUBTITLE_LINES lines, and a source line that names a source twice."""
+    problems = []
+    for text in fig.texts:
+        lines = text.get_text().split("\n")
+        if text.get_gid() == "subtitle" and len(lines) > MAX_SUBTITLE_LINES:
+            problems.append(f"subtitle of {len(lines)} lines (at most {MAX_SUBTITLE_LINES}): {lines[0]!r}…")
+        if text.get_gid() == "footer":
+            cited = re.match(r"Sources?: (.*?)\.(?: Note: |$)", " ".join(lines))
+            entries = _top_level_entries(cited.group(1)) if cited else []
+            names = [re.split(r",? \(?“", entry)[0] for entry in entries]  # the publisher, before its first title
+            problems += [f"source named twice: {name!r}" for name in dict.fromkeys(names) if names.count(name) > 1]
     return problems
+
+
+def _top_level_entries(text: str) -> list[str]:
+    """'A (x; y); B, z' → ['A (x; y)', 'B, z']: split at semicolons outside brackets."""
+    entries, depth, start = [], 0, 0
+    for index, character in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if character == ";" and depth == 0:
+            entries.append(text[start:index].strip())
+            start = index + 1
+    return [*entries, text[start:].strip()]
 
 
 def drop_if_crowded(fig, labels: list) -> None:

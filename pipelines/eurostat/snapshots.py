@@ -2,7 +2,9 @@
 
 A snapshot is named `<retrieved-at>_<sha256 prefix>.<json|csv>`; its record holds the request URL, the
 retrieval time, sha256, size, content type, licence and Eurostat's `updated` stamp. The newest snapshot
-whose file still matches its record is the one in use.
+is the one in use, and only if its file still matches its record: a changed, truncated or unreadable file, or
+a record without its file (or a file without its record), is an error, never a reason to fall back silently
+to an older snapshot.
 """
 
 import os
@@ -84,17 +86,26 @@ def _checksum(path: Path, stat: os.stat_result) -> str:
 def read_snapshot(data_file: Path) -> Snapshot:
     """A snapshot whose record is complete and whose file matches the recorded size and sha256."""
     meta_file = sidecar_path(data_file)
+    if not meta_file.exists():
+        raise SnapshotError(f"{data_file}: snapshot file without its record (expected {meta_file.name})")
     try:
         meta = yaml.safe_load(meta_file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise SnapshotError(f"{meta_file}: unreadable snapshot record ({error})") from error
     missing = [name for name in REQUIRED_META if not isinstance(meta, dict) or not meta.get(name)]
     if missing:
         raise SnapshotError(f"{meta_file}: snapshot record lacks {missing}")
-    stat = data_file.stat()
-    checksum = _checksum(data_file, stat)
-    if stat.st_size != int(meta["size_bytes"]) or checksum != meta["sha256"]:
-        raise SnapshotError(f"{data_file}: size or sha256 differs from its record; the file was changed after storing")
+    try:
+        stat = data_file.stat()
+        checksum = _checksum(data_file, stat)
+    except OSError as error:
+        raise SnapshotError(f"{data_file}: unreadable snapshot file ({error.strerror or error})") from error
+    if checksum != meta["sha256"] or stat.st_size != int(meta["size_bytes"]):
+        raise SnapshotError(
+            f"{data_file}: the file no longer matches its record {meta_file.name}: "
+            f"expected sha256 {meta['sha256']} ({meta['size_bytes']} bytes), "
+            f"actual sha256 {checksum} ({stat.st_size} bytes)"
+        )
     return Snapshot(data_file, meta)
 
 
@@ -105,15 +116,25 @@ def snapshot_files(dataset: Dataset) -> list[Path]:
     return sorted(files, key=lambda path: (_retrieval_time(path), path.name))
 
 
-def current_snapshot(dataset: Dataset) -> tuple[Snapshot | None, list[str]]:
-    """The newest valid snapshot (None if there is none yet) and why any newer ones were passed over."""
-    passed_over = []
-    for path in reversed(snapshot_files(dataset)):
-        try:
-            return read_snapshot(path), passed_over
-        except SnapshotError as error:
-            passed_over.append(str(error))
-    return None, passed_over
+def records_without_file(dataset: Dataset) -> list[Path]:
+    """Snapshot records whose snapshot file is missing."""
+    suffix = formats.SUFFIX[dataset.format]
+    records = sorted(p for p in dataset.snapshot_dir.glob("*.meta.yml") if not p.name.startswith("."))
+    return [record for record in records if not record.with_name(record.name[: -len(".meta.yml")] + suffix).exists()]
+
+
+def current_snapshot(dataset: Dataset) -> Snapshot | None:
+    """The newest snapshot, verified against its record; None if the dataset has none yet.
+
+    Raises SnapshotError naming the file when a record has lost its file or the newest snapshot differs from
+    its record (expected and actual sha256), is truncated or unreadable: the run must stop, not fall back.
+    """
+    orphans = records_without_file(dataset)
+    if orphans:
+        names = ", ".join(str(record) for record in orphans)
+        raise SnapshotError(f"snapshot record without its file: {names} (the snapshot file is missing)")
+    files = snapshot_files(dataset)
+    return read_snapshot(files[-1]) if files else None
 
 
 def store(dataset: Dataset, fetched: client.Download, info: formats.CubeInfo, extra: dict | None = None) -> Snapshot:
@@ -164,7 +185,10 @@ def refresh(dataset: Dataset, policy: client.NetworkPolicy, api_base: str | None
     try:
         fetched = client.download(url, temporary, policy, formats.CONTENT_TYPES[dataset.format])
         info = formats.check(temporary, dataset.format, f"{url} (downloaded response)")
-        current, _ = current_snapshot(dataset)
+        try:
+            current = current_snapshot(dataset)
+        except SnapshotError:  # a damaged current snapshot: the checked download replaces it as the newest
+            current = None
         if current is not None and current.sha256 == fetched.sha256:
             return Refresh(current, changed=False)
         return Refresh(store(dataset, fetched, info), changed=True)

@@ -23,7 +23,12 @@ pd = lazy.load("pandas", error_on_import=True)
 
 
 class SourceUnavailable(Exception):
-    """A source cannot be obtained or parsed as a whole; the message says which and what stays in use."""
+    """A source cannot be obtained or parsed as a whole; the message says which and what stays in use.
+    `check` names the asset check that fails with it, if any."""
+
+    def __init__(self, message: str, check: str | None = None):
+        super().__init__(message)
+        self.check = check
 
 
 class Source(Protocol):

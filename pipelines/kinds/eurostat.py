@@ -15,6 +15,11 @@ from pipelines.eurostat.errors import SnapshotError
 from pipelines.kinds.base import RawReading, SourceUnavailable, StagedReading
 from pipelines.layout import Layout
 from pipelines.sources import Dataset, read_registry
+from pipelines.validation.checks import CheckOutcome
+from pipelines.validation.results import RuleResult
+from pipelines.validation.rules import SNAPSHOT_INTACT
+
+INTACT_CHECK = "snapshot_intact"
 
 
 def _version(dataset: Dataset, snapshot: snapshots.Snapshot | None) -> str:
@@ -23,12 +28,27 @@ def _version(dataset: Dataset, snapshot: snapshots.Snapshot | None) -> str:
     return hashlib.sha256(f"{snapshot.sha256 if snapshot else 'none'}:{entry}".encode()).hexdigest()[:32]
 
 
+def current_snapshot(layout: Layout, dataset: Dataset) -> snapshots.Snapshot | None:
+    """The verified newest snapshot; a damaged one makes the source unavailable (the run stops, no fallback)."""
+    try:
+        return snapshots.current_snapshot(dataset)
+    except SnapshotError as error:
+        shown = str(error).replace(f"{layout.root}/", "")
+        message = f"{dataset.source_id}: {shown}. Nothing downstream was rebuilt."
+        raise SourceUnavailable(message, check=INTACT_CHECK) from error
+
+
 class EurostatDatasets:
     """Eurostat datasets declared in `data/raw/sources/<source_id>.yml`, snapshots under `data/raw/eurostat/`."""
 
     name = "eurostat"
     official = True
-    raw_checks: ClassVar[dict[str, str]] = {}
+    raw_checks: ClassVar[dict[str, str]] = {
+        INTACT_CHECK: (
+            "The newest snapshot's bytes match the sha256 and size in its record, and every record has its file: "
+            "a damaged snapshot stops the run (no fallback to an older one)."
+        ),
+    }
     staging_checks: ClassVar[dict[str, str]] = {}
     preview_columns: ClassVar[list[str]] = ["figure_id", "jurisdiction", "period_end", "value", "flags"]
 
@@ -61,20 +81,20 @@ class EurostatDatasets:
             try:
                 refreshed = snapshots.refresh(dataset, client.NetworkPolicy.from_environment())
             except SnapshotError as error:
-                current, _ = snapshots.current_snapshot(dataset)
-                kept = layout.relative(current.path) if current else "none (not yet retrieved)"
+                files = snapshots.snapshot_files(dataset)
+                kept = layout.relative(files[-1]) if files else "none (not yet retrieved)"
                 raise SourceUnavailable(
                     f"{dataset.source_id}: refresh failed: {error}. Snapshot still in use: {kept}."
                 ) from error
             outcome = "stored a new snapshot" if refreshed.changed else "content unchanged: no new snapshot"
-        snapshot, passed_over = snapshots.current_snapshot(dataset)
-        warnings = [f"snapshot passed over: {reason}" for reason in passed_over]
+        snapshot = current_snapshot(layout, dataset)
+        intact = [CheckOutcome(key, INTACT_CHECK, (RuleResult(SNAPSHOT_INTACT, 0, ()),))]
         if snapshot is None:
             return RawReading(
                 metadata={"status": "not yet retrieved", "snapshots": dg.MetadataValue.path(folder)},
                 data_version=_version(dataset, None),
+                outcomes=intact,
                 messages=[f"{dataset.source_id}: not yet retrieved (no snapshot in {folder}/)"],
-                warnings=warnings,
             )
         meta = snapshot.meta
         return RawReading(
@@ -89,12 +109,12 @@ class EurostatDatasets:
                 "reconstructed": snapshot.reconstructed,
             },
             data_version=_version(dataset, snapshot),
+            outcomes=intact,
             messages=[f"{dataset.source_id}: {outcome}: {layout.relative(snapshot.path)}"],
-            warnings=warnings,
         )
 
     def stage(self, layout: Layout, dataset: Dataset, key: dg.AssetKey) -> StagedReading:
-        snapshot, _ = snapshots.current_snapshot(dataset)
+        snapshot = current_snapshot(layout, dataset)
         try:
             staged = staging.stage(layout, dataset, snapshot)
         except SnapshotError as error:

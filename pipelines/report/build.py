@@ -1,51 +1,345 @@
-"""Gather every chart the chart assets drew, with the cited figures behind it, and write the report pack."""
+"""Gather what the report says — findings first, one section per jurisdiction, methods and caveats, citations —
+and write the pack (HTML, PDF, DOCX, BibTeX, CSL-JSON, data package) for a selection of the data."""
 
-from dataclasses import dataclass
+import re
+import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from pipelines.charts.chart import INDEX_SUFFIX, cited_rows, fetch, read_index
+from pipelines.charts.chart import INDEX_SUFFIX, cited_rows, fetch, read_index, write_chart
 from pipelines.charts.suite import CHART_ASSETS
 from pipelines.layout import Layout
-from pipelines.report.content import Section
+from pipelines.report.citations import Reference, references
+from pipelines.report.selection import Selection
+
+SUMMARY_STEM = "cross_jurisdiction_latest"
+# Charts about several jurisdictions at once that the methods section shows (where the evidence is thin).
+METHODS_STEMS = ("coverage_matrix",)
+PNG_WIDTH = 1200  # pixels of the PNG placed in the PDF and DOCX: ~165 dpi across an A4 text width
+CHARTS_DIR = "charts"  # beside the pages: the chart files they show
+STATISTICAL_KIND = "eurostat"  # sources whose figures are dataset cells, summarised rather than quoted one by one
 
 
 @dataclass(frozen=True)
-class Report:
-    """What the report pack wrote."""
+class ChartEntry:
+    """One chart in the report: its manifest (title, subtitle, notes, source line), files and cited figures."""
 
-    files: dict[str, Path]
-    charts: int
-    figures: int
-    pdf_pages: int
+    manifest: dict
+    svg: Path
+    png: Path
+    figures: list[dict]
+    cited: list[Reference]
+
+    def by_publisher(self) -> dict[str, list[Reference]]:
+        """The cited documents grouped by publisher (by its short name), in citing order."""
+        grouped: dict[str, list[Reference]] = {}
+        for reference in self.cited:
+            grouped.setdefault(short_name(reference.publisher), []).append(reference)
+        return grouped
+
+    @property
+    def citation(self) -> str:
+        """The caption's source line: each publisher once, with the numbered citations of its documents
+        ('Sources: Eurostat [17] eurostat-nd-1a2b, [18] eurostat-nd-3c4d; FIDH [3] fidh-nd-5c1e.'); the chart's
+        own source line when it counts figures rather than plotting them (the coverage matrix)."""
+        if not self.cited:
+            return self.manifest["source_line"]
+        listed = "; ".join(
+            f"{name} {', '.join(reference.label for reference in cited)}" for name, cited in self.by_publisher().items()
+        )
+        return f"{'Source' if len(self.cited) == 1 else 'Sources'}: {listed}."
 
 
-def sections(layout: Layout, con: duckdb.DuckDBPyConnection, assets: list[str]) -> list[Section]:
+@dataclass(frozen=True)
+class JurisdictionSection:
+    """Everything the report shows about one jurisdiction."""
+
+    code: str
+    name: str
+    charts: list[ChartEntry]
+    figures: list[dict]
+    series: list[str]
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """The latest like-for-like comparison of one jurisdiction, in words."""
+
+    place: str
+    period: str
+    migrants: str
+    employers: str
+    ratio: str
+    qualifier: str
+    source_kind: str
+    cited: list[Reference]
+
+    def cells(self) -> list[str]:
+        """The row as the summary table's cells, in SUMMARY_HEADINGS order."""
+        return [
+            f"{self.place}, {self.period}", self.migrants, self.employers, f"{self.ratio} ({self.qualifier})",
+            self.source_kind, "; ".join(reference.label for reference in self.cited),
+        ]  # fmt: skip
+
+
+@dataclass
+class Content:
+    """What every format of the report shows, in reading order."""
+
+    selection: Selection
+    summary_chart: ChartEntry | None
+    summary: list[SummaryRow]
+    jurisdictions: list[JurisdictionSection]
+    methods: list[tuple[str, list[str]]]  # (heading, paragraphs)
+    methods_charts: list[ChartEntry]
+    datasets: list[dict]
+    references: list[Reference]
+    reference_of: dict[str, Reference] = field(repr=False)
+
+    @property
+    def charts(self) -> list[ChartEntry]:
+        """Every chart in reading order."""
+        first = [self.summary_chart] if self.summary_chart else []
+        return first + [chart for section in self.jurisdictions for chart in section.charts] + self.methods_charts
+
+
+TITLE = "Who does the state punish? Immigration enforcement against migrants and against employers"
+QUESTION = (
+    "When a state enforces its immigration law at work, does it punish the migrants who work without papers or "
+    "the employers who hire and exploit them? For every jurisdiction with published figures on both sides, the "
+    "table sets the most recent migrants-side figure against an employers-side figure for exactly the same "
+    "period. A ratio above 1 means the state acted against more migrants than employers."
+)
+SUMMARY_HEADINGS = ("Place, period", "Migrants side", "Employers side", "Ratio", "Source", "Cited")
+METHODS = [
+    (
+        "Why periods and measures differ between countries",
+        "Each state publishes what its own agencies count: arrests in one, administrative fines or court decisions "
+        "in another, deportations in a third. A comparison only pairs a migrants-side and an employers-side figure "
+        "from the same place and exactly the same period, so the pairs of two countries often cover different "
+        "years and different measures. Read each row's measures before setting one country beside another.",
+    ),
+    (
+        "Lower bounds, approximations and operations",
+        "A source that says 'more than 2,000' gives a lower bound, and 'about 2,000' an approximation; ratios built "
+        "from them say 'at least', 'at most' or 'about'. Some figures cover one enforcement operation (a raid or a "
+        "named campaign) rather than a year: their period is the operation's, and its start is not always stated. "
+        "Regional figures count one region only. Such figures are marked on the charts and in the tables.",
+    ),
+    (
+        "How every figure is traced",
+        "Each figure carries its publisher, the document's title and address, the exact words it was read from and "
+        "where in the document they are. The raw file the pipeline read is kept with its sha256 checksum and the "
+        "date it was obtained (the datasets below), and the data package beside this report lists every figure "
+        "with the same details.",
+    ),
+]
+
+
+def _chart_entries(layout: Layout, con: duckdb.DuckDBPyConnection, assets: list[str]) -> list[tuple[dict, list]]:
     """Every chart listed in the chart assets' index files, in asset order, with its cited figures."""
-    found = []
-    for asset in assets:
-        for manifest in read_index(layout.charts_dir / f"{asset}{INDEX_SUFFIX}"):
-            files = {kind: layout.charts_dir / name for kind, name in manifest["files"].items()}
-            found.append(
-                Section(
-                    asset, manifest, files["svg"].read_bytes(), files["png"], cited_rows(con, manifest["figure_ids"])
-                )
+    return [
+        (manifest, cited_rows(con, manifest["figure_ids"]))
+        for asset in assets
+        for manifest in read_index(layout.charts_dir / f"{asset}{INDEX_SUFFIX}")
+    ]
+
+
+def _covered(selection: Selection, rows: list[dict]) -> bool:
+    return bool(rows) and all(
+        selection.covers(row["jurisdiction"], row["period_start"], row["period_end"]) for row in rows
+    )
+
+
+def _summary_rows(pairs: list[dict], rows: dict[str, dict], reference_of: dict[str, Reference]) -> list[SummaryRow]:
+    from pipelines import vocabulary, wording
+    from pipelines.charts import style
+
+    summary = []
+    for pair in pairs:
+        migrants, employers = (rows[figure_id] for figure_id in pair["figure_ids"])
+        measures = vocabulary.measures()
+        summary.append(
+            SummaryRow(
+                wording.place(pair["jurisdiction"], None),
+                wording.period(pair["period_start"], pair["period_end"]),
+                f"{style.thousands(pair['migrants_value'])} {measures[(pair['migrants_measure'], 'migrants')].label}",
+                f"{style.thousands(pair['employers_value'])} "
+                f"{measures[(pair['employers_measure'], 'employers')].label}",
+                style.capitalised(
+                    wording.ratio_sentence(
+                        pair["ratio"], pair["qualifier"], pair["migrants_measure"], pair["employers_measure"]
+                    )
+                ),
+                pair["qualifier"].replace("_", " "),
+                source_kind(migrants, employers),
+                list(dict.fromkeys(reference_of[row["source_url"]] for row in (migrants, employers))),
             )
-    return found
+        )
+    return summary
 
 
-def build_report(layout: Layout) -> Report:
-    """Write index.html, report.pdf and the data package into `assets/report/`."""
-    from pipelines.report import datapackage, html, pdf
+def source_kind(*rows: dict) -> str:
+    """Who published a pair's figures, each publisher once, by a short name."""
+    return "; ".join(dict.fromkeys(short_name(str(row["publisher"] or row["source_id"])) for row in rows))
 
-    with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
-        found = sections(layout, con, list(CHART_ASSETS))
-        sources = fetch(con, "SELECT * FROM sources ORDER BY source_id")
-        out = layout.report_dir
-        out.mkdir(parents=True, exist_ok=True)
-        files = datapackage.write_package(con, out, sources)
-    files["html"] = html.write_html(out / "index.html", found, sources)
-    files["pdf"], pages = pdf.write_pdf(out / "report.pdf", found, sources)
-    figures = len({figure["figure_id"] for section in found for figure in section.figures})
-    return Report(files, len(found), figures, pages)
+
+def short_name(publisher: str) -> str:
+    """'TRAC, Syracuse University (report text …)' → 'TRAC, Syracuse University'; '松村法律事務所 (Matsumura Law
+    Office)' → 'Matsumura Law Office': the name outside brackets when every font draws it, else the bracketed one."""
+    from pipelines.charts import style
+
+    outside = re.sub(r"\s*\([^()]*\)", "", publisher).strip()
+    inside = re.findall(r"\(([^()]*)\)", publisher)
+    if outside and style.renderable(outside):
+        return outside
+    return inside[0] if inside else publisher
+
+
+def _latest_pairs(con: duckdb.DuckDBPyConnection, selection: Selection) -> list[dict]:
+    from pipelines.charts import compare
+
+    where, parameters = selection.sql()
+    return compare.latest_pairs(con, where, parameters)
+
+
+def gather(layout: Layout, con: duckdb.DuckDBPyConnection, selection: Selection, out: Path) -> Content:
+    """Everything the report shows for `selection`, with the chart files it needs copied into `out/charts/`."""
+    from pipelines import wording
+
+    found = [
+        (manifest, rows)
+        for manifest, rows in _chart_entries(layout, con, list(CHART_ASSETS))
+        if _covered(selection, rows) or (selection.everything and manifest["stem"] in METHODS_STEMS)
+    ]
+    pairs = _latest_pairs(con, selection)
+    pair_rows = {row["figure_id"]: row for row in cited_rows(con, [f for p in pairs for f in p["figure_ids"]])}
+    summary_manifest = next((m for m, _ in found if m["stem"] == SUMMARY_STEM), None) if selection.everything else None
+    summary_folder = layout.charts_dir
+    if pairs and summary_manifest is None:
+        summary_folder = out / CHARTS_DIR
+        summary_manifest = _draw_summary_chart(con, pairs, summary_folder)
+    all_rows = [row for _, rows in found for row in rows] + list(pair_rows.values())
+    reference_of = references(all_rows)
+    entry = _entry_maker(layout.charts_dir, out / CHARTS_DIR, reference_of)
+    summary_rows = [pair_rows[figure_id] for pair in pairs for figure_id in pair["figure_ids"]]
+    summary_chart = entry(summary_manifest, summary_rows, summary_folder) if pairs else None
+    by_place: dict[str, list[ChartEntry]] = {}
+    methods_charts = []
+    for manifest, rows in found:
+        if manifest["stem"] == SUMMARY_STEM:
+            continue
+        places = {row["jurisdiction"] for row in rows}
+        if len(places) == 1:
+            by_place.setdefault(places.pop(), []).append(entry(manifest, rows))
+        else:
+            methods_charts.append(entry(manifest, rows))
+    kinds = dict(con.execute("SELECT source_id, kind FROM sources").fetchall())
+    sections = [
+        JurisdictionSection(code, wording.place(code, None), charts, *_figures(charts, kinds, reference_of))
+        for code, charts in sorted(by_place.items(), key=lambda item: wording.place(item[0], None))
+    ]
+    measures = {(row["measure"], row["target_group"]) for row in all_rows}
+    definitions = ("What the measures mean", wording.measure_sentences(sorted(measures)))
+    return Content(
+        selection,
+        summary_chart,
+        _summary_rows(pairs, pair_rows, reference_of),
+        sections,
+        [definitions, *((heading, [text]) for heading, text in METHODS)],
+        methods_charts,
+        _datasets(con, {row["source_id"] for row in all_rows}),
+        sorted(reference_of.values(), key=lambda reference: reference.number),
+        reference_of,
+    )
+
+
+def _figures(
+    charts: list[ChartEntry], kinds: dict[str, str], reference_of: dict[str, Reference]
+) -> tuple[list[dict], list[str]]:
+    """A section's figures, each once: those quoted from documents (listed with their quotes), and a sentence per
+    statistical dataset whose cells the charts draw (every cell is in the chart's CSV and in figures.csv)."""
+    figures = {figure["figure_id"]: figure for chart in charts for figure in chart.figures}
+    ordered = sorted(figures.values(), key=lambda row: (row["period_end"], row["target_group"], row["figure_id"]))
+    quoted = [row for row in ordered if kinds.get(row["source_id"]) != STATISTICAL_KIND]
+    counts: dict[Reference, list[int]] = {}
+    for row in ordered:
+        if kinds.get(row["source_id"]) == STATISTICAL_KIND:
+            counts.setdefault(reference_of[row["source_url"]], []).append(row["period_end"].year)
+    series = [
+        f"{reference.publisher}, {reference.title} ({reference.label}): {len(years)} values, {min(years)}–{max(years)}."
+        for reference, years in counts.items()
+    ]
+    if series:
+        series.append(
+            "Each value, with the dataset cell it was read from, is in the chart's CSV file and in figures.csv."
+        )
+    return quoted, series
+
+
+def _datasets(con: duckdb.DuckDBPyConnection, source_ids: set[str]) -> list[dict]:
+    return [row for row in fetch(con, "SELECT * FROM sources ORDER BY source_id") if row["source_id"] in source_ids]
+
+
+def _entry_maker(charts_dir: Path, charts_out: Path, reference_of: dict[str, Reference]):
+    """A function making a ChartEntry, with its SVG copied and a smaller PNG written into `charts_out`."""
+    charts_out.mkdir(parents=True, exist_ok=True)
+
+    def entry(manifest: dict, rows: list[dict], folder: Path = charts_dir) -> ChartEntry:
+        svg, png = charts_out / manifest["files"]["svg"], charts_out / manifest["files"]["png"]
+        if folder != charts_out:
+            shutil.copyfile(folder / svg.name, svg)
+        _small_png(folder / png.name, png)
+        cited = list(dict.fromkeys(reference_of[row["source_url"]] for row in rows))
+        return ChartEntry(manifest, svg, png, rows, cited)
+
+    return entry
+
+
+def _small_png(source: Path, target: Path) -> None:
+    """A 16-colour PNG PNG_WIDTH wide: sharp on an A4 page at a sixth of the chart file's size (kept when it is
+    newer than the chart's own PNG)."""
+    from PIL import Image
+
+    if target != source and target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
+        return
+    with Image.open(source) as image:
+        height = round(image.height * PNG_WIDTH / image.width)
+        small = image.resize((PNG_WIDTH, height), Image.Resampling.BILINEAR, reducing_gap=1.5).convert("RGB")
+        temporary = target.with_name(f".{target.name}.partial")
+        small.quantize(colors=16, method=Image.Quantize.FASTOCTREE).save(temporary, format="PNG")
+        temporary.replace(target)
+
+
+def _draw_summary_chart(con: duckdb.DuckDBPyConnection, pairs: list[dict], charts_out: Path) -> dict:
+    """Draw the cross-jurisdiction chart for just the selected pairs into the pack's own chart folder."""
+    from pipelines.charts import compare
+
+    drawn = write_chart(compare.build_cross_jurisdiction(con, pairs), charts_out)
+    drawn.files.pop("pdf").unlink(missing_ok=True)
+    return drawn.manifest()
+
+
+def describe(row: dict) -> dict[str, str]:
+    """A cited figure as the words a report table shows."""
+    from pipelines import vocabulary, wording
+    from pipelines.charts import style
+
+    measure = vocabulary.measures()[(row["measure"], row["target_group"])]
+    return {
+        "figure_id": row["figure_id"],
+        "where_when": f"{wording.place(row['jurisdiction'], row['subdivision'])}, "
+        f"{wording.period(row['period_start'], row['period_end'])}",
+        "measure": style.capitalised(measure.label),
+        "value": f"{style.thousands(row['value'])} {row['unit'].replace('_', ' ')}",
+        "qualifier": row["qualifier"].replace("_", " ") + (f" (flags: {row['flags']})" if row.get("flags") else ""),
+        "quote": row["quote"],
+        "language": row.get("language") or "",
+        "notes": row.get("notes") or "",
+        "publisher": row.get("publisher") or "",
+        "source_title": row.get("source_title") or "",
+        "source_url": row["source_url"],
+        "locator": row.get("locator") or "",
+    }

@@ -8,6 +8,7 @@ import duckdb
 from pipelines import columns
 from pipelines.exports import write_csv
 from pipelines.files import replaced_on_success
+from pipelines.report.selection import EVERYTHING, Selection
 
 NAME = "enforcement-comparisons"
 # DuckDB type → Table Schema type (lists are written as 'a;b' strings).
@@ -17,18 +18,19 @@ RESOURCES = {
         "Each migrants-side figure paired with each employers-side figure for the same place and exact period, "
         "with the ratio where both count people or organisations and what the ratio is (exact, approximate, a "
         "lower or upper bound, not comparable). figure_ids lead to figures.csv.",
-        "SELECT * FROM comparisons",
+        "SELECT * FROM comparisons WHERE {where}",
         ["figure_ids"],
     ),
     "figures": (
         "Every figure with its citation: publisher, source title and URL, the exact quote and its language, notes "
         "(English gloss), the raw file's path and sha256 and the date it was obtained.",
-        "SELECT * EXCLUDE (retrieved_at) FROM observations_cited ORDER BY figure_id",
+        "SELECT * EXCLUDE (retrieved_at) FROM observations_cited WHERE {where} ORDER BY figure_id",
         ["figure_id"],
     ),
     "sources": (
         "One row per source dataset: producer, title, citation, licence, dates, raw file and checksum.",
-        "SELECT * FROM sources ORDER BY source_id",
+        "SELECT * FROM sources WHERE source_id IN (SELECT source_id FROM observations WHERE {where}) "
+        "ORDER BY source_id",
         ["source_id"],
     ),
 }
@@ -46,7 +48,7 @@ def licence(text: str) -> dict[str, str]:
 
 
 def _schema(con: duckdb.DuckDBPyConnection, sql: str, key: list[str], table: str) -> dict:
-    described = con.execute(f"DESCRIBE {sql}").fetchall()
+    described = con.execute(f"DESCRIBE {sql.format(where='TRUE')}").fetchall()
     fields = [
         {"name": name, "type": FIELD_TYPES.get(kind, "string"), "description": columns.describe(table, name) or ""}
         | ({"format": "default"} if kind == "DATE" else {})
@@ -58,11 +60,15 @@ def _schema(con: duckdb.DuckDBPyConnection, sql: str, key: list[str], table: str
     return schema
 
 
-def write_package(con: duckdb.DuckDBPyConnection, out: Path, sources: list[dict]) -> dict[str, Path]:
-    """Write comparisons.csv, figures.csv, sources.csv (formulas neutralised) and datapackage.json."""
+def write_package(
+    con: duckdb.DuckDBPyConnection, out: Path, sources: list[dict], selection: Selection = EVERYTHING
+) -> dict[str, Path]:
+    """Write comparisons.csv, figures.csv, sources.csv (formulas neutralised) of the selection and
+    datapackage.json."""
     resources, files = [], {}
+    where, parameters = selection.sql()
     for name, (description, sql, key) in RESOURCES.items():
-        cursor = con.execute(sql)
+        cursor = con.execute(sql.format(where=where), parameters)
         columns = [column[0] for column in cursor.description]
         rows = [
             {

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipelines.charts import style
 from pipelines.files import replaced_on_success
-from pipelines.report.content import INTRO, TITLE, Section, describe
+from pipelines.report.build import QUESTION, SUMMARY_HEADINGS, TITLE, ChartEntry, Content, Reference, describe
 
 LANGUAGES = {
     "ar": "Arabic", "en": "English", "he": "Hebrew", "id": "Indonesian", "ja": "Japanese", "kk": "Kazakh",
@@ -19,6 +19,7 @@ LANGUAGES = {
 }  # fmt: skip
 FONT = "DejaVu"
 COLUMN_WIDTHS = (22, 14, 10, 54, 30)  # figure, value, qualifier, quote, source (relative)
+SUMMARY_WIDTHS = (16, 15, 15, 24, 14, 22)
 
 
 def quote_text(row: dict) -> str:
@@ -52,64 +53,110 @@ def _paragraph(pdf, text: str, size: float, bold: bool = False, colour: tuple = 
     pdf.ln(1.5)
 
 
-def _figures(pdf, section: Section) -> None:
+def _table(pdf, widths: tuple, headings: list[str], rows: list[list[str]], links: list[str] | None = None) -> None:
     from fpdf.fonts import FontFace
 
-    if not section.figures:
-        return
     pdf.set_font(FONT, "", 6.5)
     pdf.set_text_color(34, 34, 34)
     heading = FontFace(emphasis="BOLD", fill_color=(242, 242, 242))
-    with pdf.table(
-        col_widths=COLUMN_WIDTHS, text_align="LEFT", headings_style=heading, line_height=3, padding=1
-    ) as table:
-        table.row(["Figure", "Value", "Qualifier", "Quote (or English gloss)", "Source"])
-        for row in section.figures:
-            cells = describe(row)
+    with pdf.table(col_widths=widths, text_align="LEFT", headings_style=heading, line_height=3, padding=1) as table:
+        table.row(headings)
+        for number, cells in enumerate(rows):
             line = table.row()
-            line.cell(style.drawable(f"{cells['figure_id']}\n{cells['where_when']}\n{cells['measure']}"))
-            line.cell(cells["value"])
-            line.cell(cells["qualifier"])
-            line.cell(quote_text(row))
-            source = style.drawable(f"{cells['publisher']}\n{cells['source_url']}\n{cells['locator']}")
-            line.cell(source, link=cells["source_url"])
+            for index, cell in enumerate(cells):
+                last = index == len(cells) - 1
+                line.cell(style.drawable(cell), link=links[number] if links and last else None)
+    pdf.ln(3)
 
 
-def render_pdf(sections: list[Section], sources: list[dict]):
-    """The report as an fpdf2 document: a cover page, then each chart with its caption and figure table."""
-    pdf = _new_pdf(sources)
+def _figures(pdf, figures: list[dict], reference_of: dict[str, Reference]) -> None:
+    rows, links = [], []
+    for row in figures:
+        cells = describe(row)
+        rows.append(
+            [
+                f"{cells['figure_id']}\n{cells['where_when']}\n{cells['measure']}",
+                cells["value"],
+                cells["qualifier"],
+                quote_text(row),
+                f"{cells['publisher']}\n{cells['locator']}\n{reference_of[row['source_url']].label}",
+            ]
+        )
+        links.append(cells["source_url"])
+    _table(pdf, COLUMN_WIDTHS, ["Figure", "Value", "Qualifier", "Quote (or English gloss)", "Source"], rows, links)
+
+
+def _chart(pdf, number: int, chart: ChartEntry, most: float = 0.75) -> None:
+    """The chart at the text width (at most `most` of the page's height), its caption and numbered sources."""
+    manifest = chart.manifest
+    height = min(pdf.epw * _aspect(chart.png), pdf.eph * most)
+    if pdf.get_y() + height + 20 > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    pdf.image(str(chart.png), h=height, x=pdf.l_margin, keep_aspect_ratio=True, w=pdf.epw)
+    pdf.ln(1)
+    _paragraph(pdf, f"Figure {number}. {manifest['title']}.", 8)
+    notes = " ".join(manifest["notes"])
+    if notes:
+        _paragraph(pdf, f"Note: {notes}", 7.5)
+    _paragraph(pdf, chart.citation, 7, colour=(89, 89, 89))
+    pdf.ln(2)
+
+
+def _heading(pdf, text: str, level: int = 0) -> None:
+    if level == 0:
+        pdf.add_page()
+    pdf.start_section(style.drawable(text), level=level)
+    _paragraph(pdf, text, 14 if level == 0 else 10.5, bold=True)
+
+
+def render_pdf(content: Content):
+    """The report as an fpdf2 document: summary, a section per jurisdiction, methods and caveats, citations."""
+    pdf = _new_pdf(content.datasets)
+    numbers = {id(chart): number for number, chart in enumerate(content.charts, 1)}
     pdf.add_page()
-    _paragraph(pdf, TITLE, 16, bold=True)
-    _paragraph(pdf, INTRO, 9.5)
-    for source in sources:
+    _paragraph(pdf, TITLE, 15, bold=True)
+    if not content.selection.everything:
+        _paragraph(pdf, f"This pack covers {content.selection.describe()}.", 9)
+    pdf.start_section("Summary")
+    _paragraph(pdf, "Summary", 12, bold=True)
+    _paragraph(pdf, QUESTION, 9)
+    if content.summary_chart:
+        _chart(pdf, numbers[id(content.summary_chart)], content.summary_chart, most=0.36)
+    _table(
+        pdf,
+        SUMMARY_WIDTHS,
+        list(SUMMARY_HEADINGS),
+        [row.cells() for row in content.summary],
+    )
+    for section in content.jurisdictions:
+        _heading(pdf, section.name)
+        for chart in section.charts:
+            _chart(pdf, numbers[id(chart)], chart)
+        if section.figures or section.series:
+            _heading(pdf, f"Figures for {section.name}", 1)
+        for sentence in section.series:
+            _paragraph(pdf, sentence, 8)
+        if section.figures:
+            _figures(pdf, section.figures, content.reference_of)
+    _heading(pdf, "Methods and caveats")
+    for heading, paragraphs in content.methods:
+        _heading(pdf, heading, 1)
+        for text in paragraphs:
+            _paragraph(pdf, text, 8.5)
+    for chart in content.methods_charts:
+        _chart(pdf, numbers[id(chart)], chart)
+    _heading(pdf, "Datasets", 1)
+    for dataset in content.datasets:
         _paragraph(
             pdf,
-            f"Dataset: {source['citation_full']} Licence: {source['license']}. Raw file {source['raw_path']}, "
-            f"sha256 {source['sha256']}, obtained {source['date_accessed']}.",
-            8,
+            f"{dataset['citation_full']} Licence: {dataset['license']}. Raw file {dataset['raw_path']}, "
+            f"sha256 {dataset['sha256']}, obtained {dataset['date_accessed']}.",
+            7.5,
             colour=(80, 80, 80),
         )
-    _paragraph(pdf, "Charts", 12, bold=True)
-    for number, section in enumerate(sections, 1):
-        _paragraph(pdf, f"{number}. {section.manifest['title']}", 8)
-    for number, section in enumerate(sections, 1):
-        manifest = section.manifest
-        pdf.add_page()
-        _paragraph(pdf, f"Chart {number}", 8, colour=(89, 89, 89))
-        height = pdf.epw * _aspect(section.png)
-        if height > pdf.eph * 0.8:  # a tall chart: fit it on the page
-            pdf.image(str(section.png), h=pdf.eph * 0.8, x=pdf.l_margin)
-        else:
-            pdf.image(str(section.png), w=pdf.epw)
-        pdf.ln(2)
-        notes = " ".join(manifest["notes"])
-        _paragraph(pdf, f"Figure {number}. {manifest['title']}. {manifest['subtitle']}", 8)
-        if notes:
-            _paragraph(pdf, f"Note: {notes}", 8)
-        _paragraph(pdf, manifest["source_line"], 7, colour=(89, 89, 89))
-        files = ", ".join(f"assets/charts/{name}" for name in manifest["files"].values())
-        _paragraph(pdf, f"Files: {files}", 7, colour=(89, 89, 89))
-        _figures(pdf, section)
+    _heading(pdf, "Citations")
+    for reference in content.references:
+        _paragraph(pdf, f"[{reference.number}] {reference.key}. {reference.text()}", 7.5)
     return pdf
 
 
@@ -120,9 +167,9 @@ def _aspect(png: Path) -> float:
         return image.height / image.width
 
 
-def write_pdf(target: Path, sections: list[Section], sources: list[dict]) -> tuple[Path, int]:
+def write_pdf(target: Path, content: Content) -> tuple[Path, int]:
     """Write the PDF, replacing the last one only when complete; return its path and page count."""
-    pdf = render_pdf(sections, sources)
+    pdf = render_pdf(content)
     with replaced_on_success(target) as temporary:
         pdf.output(str(temporary))
     return target, pdf.pages_count

@@ -62,6 +62,7 @@ class Suite:
 
 READABLE = Rule("readable", Kind.CODE, None, "a UTF-8 CSV file with one cell per header column")
 ORIGIN = Rule("origin_fields", Kind.CODE, None, "an origin sidecar `<sheet>.meta.yml` with every required field")
+SNAPSHOT_INTACT = Rule("snapshot_matches_record", Kind.CODE, None, "snapshot bytes matching the sha256 in its record")
 
 
 @cache

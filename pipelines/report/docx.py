@@ -1,0 +1,140 @@
+"""The report as a Word document (python-docx) for analysts who edit it: the same sections as the HTML and PDF,
+charts sized to the text width of an A4 or Letter page, captions ending in the numbered citations they use."""
+
+from pathlib import Path
+
+from pipelines.files import replaced_on_success
+from pipelines.report.build import QUESTION, SUMMARY_HEADINGS, TITLE, ChartEntry, Content, describe
+
+# A4 is 21.0 cm wide and Letter 21.6 cm: with 2 cm margins a 16.5 cm picture fits both.
+PICTURE_WIDTH_CM = 16.5
+PICTURE_HEIGHT_CM = 20.0
+SUMMARY_CHART_HEIGHT_CM = 10.0  # leaves room for the summary table on the first page
+FIGURE_HEADINGS = ("Figure", "Value", "Qualifier", "Quote", "Source")
+# Column widths in cm, adding up to the 17 cm between the margins: the quote gets the room it needs.
+FIGURE_WIDTHS = (3.2, 1.8, 1.6, 7.0, 3.4)
+SUMMARY_WIDTHS = (2.8, 2.6, 2.6, 3.6, 2.6, 2.8)
+
+
+def _caption(document, number: int, chart: ChartEntry) -> None:
+    from docx.shared import Pt
+
+    manifest = chart.manifest
+    paragraph = document.add_paragraph(style="Caption")
+    paragraph.paragraph_format.keep_with_next = True  # the caption's source line stays on its page
+    paragraph.add_run(f"Figure {number}. ").bold = True
+    paragraph.add_run(f"{manifest['title']}.")
+    if manifest["notes"]:
+        paragraph.add_run(" Note: " + " ".join(manifest["notes"]))
+    source = document.add_paragraph(style="Caption")
+    source.add_run(chart.citation).font.size = Pt(8)
+
+
+def _chart(document, number: int, chart: ChartEntry, tallest_cm: float = PICTURE_HEIGHT_CM) -> None:
+    """The chart at the text width (at most `tallest_cm` high), then its caption."""
+    from docx.shared import Cm
+    from PIL import Image
+
+    with Image.open(chart.png) as image:
+        aspect = image.height / image.width
+    if PICTURE_WIDTH_CM * aspect > tallest_cm:
+        document.add_picture(str(chart.png), height=Cm(tallest_cm))
+    else:
+        document.add_picture(str(chart.png), width=Cm(PICTURE_WIDTH_CM))
+    document.paragraphs[-1].paragraph_format.keep_with_next = True  # the chart stays with its caption
+    _caption(document, number, chart)
+
+
+def _table(document, headings: tuple[str, ...], widths: tuple[float, ...], rows: list[list[str]]) -> None:
+    from docx.shared import Cm, Pt
+
+    table = document.add_table(rows=1, cols=len(headings))
+    table.style = "Table Grid"
+    table.autofit = False
+    for cell, heading in zip(table.rows[0].cells, headings, strict=True):
+        cell.text = heading
+        cell.paragraphs[0].runs[0].bold = True
+    for cells in rows:
+        for cell, text in zip(table.add_row().cells, cells, strict=True):
+            cell.text = text
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Cm(width)
+            for run in cell.paragraphs[0].runs:
+                run.font.size = Pt(7.5)
+
+
+def render_docx(content: Content):
+    """The report as a python-docx Document."""
+    from docx import Document
+    from docx.shared import Cm
+
+    document = Document()
+    for section in document.sections:
+        section.left_margin = section.right_margin = Cm(2)
+        section.top_margin = section.bottom_margin = Cm(2)
+    document.core_properties.title = TITLE
+    numbers = {id(chart): number for number, chart in enumerate(content.charts, 1)}
+    document.add_heading(TITLE, level=0)
+    if not content.selection.everything:
+        document.add_paragraph(f"This pack covers {content.selection.describe()}.")
+    document.add_heading("Summary", level=1)
+    document.add_paragraph(QUESTION)
+    if content.summary_chart:
+        _chart(document, numbers[id(content.summary_chart)], content.summary_chart, SUMMARY_CHART_HEIGHT_CM)
+    _table(
+        document,
+        SUMMARY_HEADINGS,
+        SUMMARY_WIDTHS,
+        [row.cells() for row in content.summary],
+    )
+    for section in content.jurisdictions:
+        document.add_page_break()
+        document.add_heading(section.name, level=1)
+        for chart in section.charts:
+            _chart(document, numbers[id(chart)], chart)
+        if section.figures or section.series:
+            document.add_heading(f"Figures for {section.name}", level=2)
+        for sentence in section.series:
+            document.add_paragraph(sentence)
+        rows = []
+        for row in section.figures:
+            cells = describe(row)
+            rows.append(
+                [
+                    f"{cells['figure_id']}\n{cells['where_when']}\n{cells['measure']}",
+                    cells["value"],
+                    cells["qualifier"],
+                    f"“{cells['quote']}”" + (f"\n{cells['notes']}" if cells["notes"] else ""),
+                    f"{cells['publisher']}\n{cells['locator']}\n{content.reference_of[row['source_url']].label}",
+                ]
+            )
+        if rows:
+            _table(document, FIGURE_HEADINGS, FIGURE_WIDTHS, rows)
+    document.add_page_break()
+    document.add_heading("Methods and caveats", level=1)
+    for heading, paragraphs in content.methods:
+        document.add_heading(heading, level=2)
+        for text in paragraphs:
+            document.add_paragraph(text)
+    for chart in content.methods_charts:
+        _chart(document, numbers[id(chart)], chart)
+    document.add_heading("Datasets", level=2)
+    for dataset in content.datasets:
+        document.add_paragraph(
+            f"{dataset['citation_full']} Licence: {dataset['license']}. Raw file {dataset['raw_path']}, "
+            f"sha256 {dataset['sha256']}, obtained {dataset['date_accessed']}."
+        )
+    document.add_page_break()
+    document.add_heading("Citations", level=1)
+    for reference in content.references:
+        document.add_paragraph(f"[{reference.number}] {reference.key}. {reference.text()}")
+    return document
+
+
+def write_docx(target: Path, content: Content) -> Path:
+    """Write report.docx, replacing the last one only when complete."""
+    document = render_docx(content)
+    with replaced_on_success(target) as temporary:
+        document.save(str(temporary))
+    return target
