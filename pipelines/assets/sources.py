@@ -7,7 +7,7 @@ adds its checks to the run's validation report, and stages its rows and provenan
 blocking check that fails stops the run before anything is staged.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TypeVar
 
 import dagster as dg
@@ -61,10 +61,11 @@ def _read(context: dg.AssetExecutionContext, layout: Layout, source: Source, ste
 
 
 def _unavailable(
-    context: dg.AssetExecutionContext, key: dg.AssetKey, error: SourceUnavailable
+    context: dg.AssetExecutionContext, key: dg.AssetKey, error: SourceUnavailable, checks: Mapping[str, str]
 ) -> Iterator[dg.AssetCheckResult]:
-    """Fail the step with the source's message, and the check it names (nothing downstream runs)."""
-    if error.check:
+    """Fail the step with the source's message, and the check it names if the asset has it (nothing downstream
+    runs)."""
+    if error.check in checks:
         yield dg.AssetCheckResult(asset_key=key, check_name=error.check, passed=False, description=str(error))
     context.log.error(str(error))
     raise dg.Failure(description=str(error)) from error
@@ -78,7 +79,7 @@ def source_assets(layout: Layout, kind: SourceKind, source: Source) -> list[dg.A
         try:
             reading = _read(context, layout, source, lambda: kind.read_raw(layout, source, key_raw, download))
         except SourceUnavailable as error:
-            yield from _unavailable(context, key_raw, error)
+            yield from _unavailable(context, key_raw, error, kind.raw_checks)
         for message in reading.messages:
             context.log.info(message)
         yield dg.MaterializeResult(metadata=reading.metadata, data_version=dg.DataVersion(reading.data_version))
@@ -117,7 +118,7 @@ def source_assets(layout: Layout, kind: SourceKind, source: Source) -> list[dg.A
         try:
             reading = _read(context, layout, source, lambda: kind.stage(layout, source, key_staged))
         except SourceUnavailable as error:
-            yield from _unavailable(context, key_staged, error)
+            yield from _unavailable(context, key_staged, error, kind.staging_checks)
         checked = validate_staged(
             reading.observations,
             asset_key=key_staged,
