@@ -110,7 +110,8 @@ def stage_sheet(layout: Layout, sheet: sheets.Sheet, key: dg.AssetKey, read: Rea
     origin, _ = sheet_origin(layout, sheet)
     results = validate_frame(cells, sheet_cells_suite(sheets.TEXT_COLUMNS), shown_as)
     unreadable = {(str(p.file), str(p.row)) for result in results for p in result.problems}
-    readable = [(file, row) not in unreadable for file, row in zip(cells[ROW_FILE], cells[ROW_NUMBER], strict=True)]
+    places = zip(cells[ROW_FILE], cells[ROW_NUMBER], strict=True)
+    readable = pd.Series([place not in unreadable for place in places], index=cells.index, dtype=bool)
     formats = CheckOutcome(key, "cells_readable", tuple(as_in_source(r, {}, read_cells.locate) for r in results))
     return StagedReading(
         observations=sheets.to_observations(cells[readable], sheet.source_id),

@@ -157,7 +157,7 @@ def validate_staged(
     failing_rows = {(str(p.file), str(p.row)) for result in results for p in result.problems}
     row_files = frame[ROW_FILE].astype(str) if ROW_FILE in frame else [file] * len(frame)
     rows = zip(row_files, frame[ROW_NUMBER].astype(str), strict=True)
-    kept = frame[[row not in failing_rows for row in rows]]
+    kept = frame[pd.Series([row not in failing_rows for row in rows], index=frame.index, dtype=bool)]
     results = [as_in_source(result, columns_as_in_source or {}, locate) for result in results]
     rejected = [problem for result in results for problem in result.problems]
     severity = severity_for(source_kind, len(frame), len(failing_rows))
