@@ -12,7 +12,7 @@ PORT ?= 3000
 .PHONY: run test ui lint setup clean bench
 
 run: setup
-	$(VENV)/bin/python -m pipelines run
+	$(VENV)/bin/python -m pipelines run $(if $(ALL),--all)
 
 test: setup
 	$(VENV)/bin/python -m pytest

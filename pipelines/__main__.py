@@ -15,6 +15,7 @@ import duckdb
 
 from pipelines.alerts import describe_step_failure
 from pipelines.layout import Layout, default_layout
+from pipelines.stale import Plan, plan_job
 
 JOB = "rebuild_everything"
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -54,17 +55,28 @@ def run_config(accept_shrink: list[str], reason: str) -> dict:
     return {**QUIET_LOGS, "ops": {"warehouse": {"config": {"accept_shrink": accept_shrink, "reason": reason}}}}
 
 
-def run(job: str = JOB, accept_shrink: list[str] | None = None, reason: str = "") -> int:
-    """Materialise the job's assets; print what changed, where the warehouse and charts are, or what failed."""
-    from pipelines.changes import changes_file, run_changes, short_summary
+def run(job: str = JOB, accept_shrink: list[str] | None = None, reason: str = "", everything: bool = False) -> int:
+    """Materialise what of the job is stale or missing (everything with `everything`, or when a shrink is
+    accepted); print what was skipped and why, what changed, where the outputs are, or what failed."""
     from pipelines.definitions import defs
 
     layout = default_layout()
+    instance = dg.DagsterInstance.get()
+    job_def = defs.resolve_job_def(job)
     with one_run_at_a_time(layout):
-        result = defs.resolve_job_def(job).execute_in_process(
+        selection = None
+        if not (everything or accept_shrink):
+            todo = plan_job(defs, instance, layout, job)
+            _print_plan(todo)
+            if not todo.rebuild:
+                print("Nothing was stale: the warehouse, charts and report are up to date (make run ALL=1 redoes all).")
+                return _print_outputs(layout)
+            selection = list(todo.rebuild)
+        result = job_def.execute_in_process(
             run_config=run_config(accept_shrink or [], reason),
-            instance=dg.DagsterInstance.get(),
+            instance=instance,
             raise_on_error=False,
+            asset_selection=selection,
         )
     if not result.success:
         print(f"Run {result.run_id} FAILED. The last good warehouse and charts are unchanged.", file=sys.stderr)
@@ -72,8 +84,27 @@ def run(job: str = JOB, accept_shrink: list[str] | None = None, reason: str = ""
             print(message, file=sys.stderr)
         return 1
     print(f"Run {result.run_id} succeeded.")
+    return _print_outputs(layout, result)
+
+
+def _print_plan(todo: Plan) -> None:
+    """Say what is rebuilt and why, and how much was skipped as up to date."""
+    for note in todo.notes:
+        print(note)
+    skipped = Counter(key.path[0] if len(key.path) > 1 else "warehouse" for key in todo.up_to_date)
+    if skipped:
+        groups = ", ".join(f"{group} {count}" for group, count in skipped.items())
+        print(f"Skipped {len(todo.up_to_date)} up-to-date assets ({groups}): same files, code and inputs as last run.")
+    for key, why in todo.rebuild.items():
+        print(f"Rebuilding {key.to_user_string()}: {why}")
+
+
+def _print_outputs(layout: Layout, result: dg.ExecuteInProcessResult | None = None) -> int:
+    """Print what the run changed in the warehouse, and where the warehouse, the charts and the report are."""
+    from pipelines.changes import changes_file, run_changes, short_summary
+
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
-        if any(event.step_key == "warehouse" for event in result.get_step_success_events()):
+        if result and any(event.step_key == "warehouse" for event in result.get_step_success_events()):
             print(f"Changes ({layout.relative(changes_file(layout.curated_dir, result.run_id))}):")
             for line in short_summary(run_changes(con, result.run_id)):
                 print(f"  {line}")
@@ -134,6 +165,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1", help="ui: a loopback address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=3000, help="ui: the port (default 3000)")
     parser.add_argument("--job", default=JOB, help=f"run: the job to run (default {JOB}; e.g. rebuild_warehouse)")
+    parser.add_argument("--all", action="store_true", help="run: rebuild everything, not only what is stale")
     parser.add_argument(
         "--accept-shrink",
         action="append",
@@ -155,7 +187,7 @@ def main() -> None:
         sys.exit(serve(arguments.host, arguments.port))
     if arguments.accept_shrink and not arguments.reason.strip():
         parser.error("--accept-shrink needs --reason")
-    sys.exit(run(arguments.job, arguments.accept_shrink, arguments.reason))
+    sys.exit(run(arguments.job, arguments.accept_shrink, arguments.reason, everything=arguments.all))
 
 
 if __name__ == "__main__":

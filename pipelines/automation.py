@@ -26,9 +26,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.layout import Layout
-from pipelines.sheets import source_id_for
-from pipelines.sources import registry_dir
-from pipelines.spreadsheets import SPREADSHEET_SUFFIXES
+from pipelines.versions import observation, observed_versions, owner
 
 REFRESH_CRON_ENV = "ENFORCEMENT_REFRESH_CRON"
 DEFAULT_REFRESH_CRON = "0 6 1 * *"
@@ -70,23 +68,9 @@ def fingerprint(raw_dir: Path) -> dict[str, list[int]]:
     return state
 
 
-def owner(layout: Layout, relative: str) -> str | None:
-    """The source id a file under `data/raw/` belongs to, if any."""
-    path = layout.raw_dir / relative
-    parts = Path(relative).parts
-    if path.parent == layout.figures_dir and path.name.endswith(".meta.yml"):
-        return source_id_for(Path(path.name.removesuffix(".meta.yml") + ".csv"))
-    if path.parent == layout.figures_dir and path.suffix.lower() in (".csv", *SPREADSHEET_SUFFIXES):
-        return source_id_for(path)
-    if path.parent == registry_dir(layout) and path.suffix == ".yml":
-        return path.stem
-    if len(parts) >= 3 and parts[0] == "eurostat":
-        return f"eurostat_{parts[1]}"
-    return None
-
-
 def raw_files_sensor(layout: Layout, assets: list[dg.AssetsDefinition]) -> dg.SensorDefinition:
-    """Materialise the raw assets whose files changed under `data/raw/`, and everything downstream."""
+    """Materialise the raw assets whose files changed under `data/raw/`, and everything downstream; record the
+    new data version of their `files/` assets so the UI shows them stale until then."""
     known = {key for asset in assets for key in asset.keys}
 
     @dg.sensor(
@@ -115,11 +99,14 @@ def raw_files_sensor(layout: Layout, assets: list[dg.AssetsDefinition]) -> dg.Se
         if not keys:
             return dg.SkipReason(f"Changed files belong to no current asset: {changed[:10]}")
         selection = dg.AssetSelection.assets(*keys).downstream().resolve(assets)
-        return dg.RunRequest(
+        versions = observed_versions(layout)
+        request = dg.RunRequest(
             run_key=json.dumps({p: state.get(p) for p in changed}, sort_keys=True),
             asset_selection=sorted(selection, key=lambda k: k.to_user_string()),
             tags={"trigger": "raw_files_changed", "changed_files": ", ".join(changed)[:200]},
         )
+        observed = [observation(key.path[-1], versions.get(key.path[-1], "none")) for key in sorted(keys)]
+        return dg.SensorResult(run_requests=[request], asset_events=observed)
 
     return raw_files_changed
 

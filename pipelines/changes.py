@@ -283,7 +283,7 @@ def short_summary(rows: list[dict[str, object]]) -> list[str]:
     lines += [f"source added: {r['source_id']} ({r['new_value']} rows)" for r in _of(rows, "source_added")]
     lines += [f"source removed: {r['source_id']} ({r['old_value']} rows)" for r in _of(rows, "source_removed")]
     if moved := _of(rows, "ratio_moved"):
-        lines.append(f"{len(moved)} comparison ratio(s) moved")
+        lines.append(f"{len(moved)} comparison ratio{'s' if len(moved) != 1 else ''} moved")
     lines += [
         f"shrink accepted: {r['source_id']} {r['old_value']} → {r['new_value']} rows, by {r['accepted_by']}: "
         f"{r['reason']}"

@@ -11,6 +11,7 @@ from pipelines.automation import automation_sensor, raw_files_sensor, refresh_jo
 from pipelines.catalog import with_catalog
 from pipelines.jobs import analyst_jobs
 from pipelines.layout import Layout, default_layout
+from pipelines.versions import files_asset, with_versions
 
 
 def build_definitions(layout: Layout) -> dg.Definitions:
@@ -25,6 +26,7 @@ def build_definitions(layout: Layout) -> dg.Definitions:
             publish_asset(layout),
         ]
     )
+    assets = [*with_versions(assets), files_asset(layout, assets)]
     refresh_official_sources = refresh_job(assets)
     return dg.Definitions(
         assets=with_catalog(assets),

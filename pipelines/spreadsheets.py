@@ -18,7 +18,15 @@ import lazy_loader as lazy
 
 from pipelines.problems import BadInputError, Problem
 from pipelines.schema import ROW_FILE, ROW_NUMBER
-from pipelines.sheets import MAX_SHEET_BYTES, SHEET_COLUMNS, Sheet, SheetCells, source_id_for
+from pipelines.sheets import (
+    ADDED_COLUMNS,
+    LEGACY_SHEET_COLUMNS,
+    MAX_SHEET_BYTES,
+    SHEET_COLUMNS,
+    Sheet,
+    SheetCells,
+    source_id_for,
+)
 
 pd = lazy.load("pandas", error_on_import=True)
 
@@ -240,8 +248,9 @@ def _tab_problems(tab: Tab, header: list[str], where: str) -> list[Problem]:
             problems.append(Problem(where, cell, name or None, name, "a column of the reference header"))
         elif named.count(name) > 1:
             problems.append(Problem(where, cell, name, name, "each column name once"))
+    reference = SHEET_COLUMNS if any(name in named for name in ADDED_COLUMNS) else LEGACY_SHEET_COLUMNS
     problems += [
-        Problem(where, "1", name, None, "this column in the header") for name in SHEET_COLUMNS if name not in named
+        Problem(where, "1", name, None, "this column in the header") for name in reference if name not in named
     ]
     problems += [
         Problem(where, cells.split(":")[0], None, cells, "no merged cells in a figure tab: unmerge them")

@@ -49,7 +49,10 @@ def test_sensor_requests_what_depends_on_a_changed_file(built_copy):
     sheet = built_copy.figures_dir / "enforcement_figures.csv"
     sheet.write_text(sheet.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     os.utime(sheet, ns=(1, 1))
-    (request,) = _tick(defs, first.cursor).run_requests
+    changed = _tick(defs, first.cursor)
+    (request,) = changed.run_requests
+    observed = [event.asset_key for event in changed.asset_events]
+    assert observed == [dg.AssetKey(["files", "figures_enforcement_figures"])]
     keys = set(request.asset_selection)
     assert dg.AssetKey(["raw", "figures_enforcement_figures"]) in keys
     assert dg.AssetKey(["staging", "figures_enforcement_figures"]) in keys

@@ -23,8 +23,11 @@ SHEET = "data/raw/figures/enforcement_figures.csv"
 SIDECAR = "data/raw/figures/enforcement_figures.meta.yml"
 SOURCE = "figures_enforcement_figures"
 GOOD_ROW = (
-    "TST-2020-01,KAZ,,2020-01-01,2020-12-31,employers,fined,12,employers,,Test Publisher,Test title,"
+    "TST-2020-01,KAZ,,2020-01-01,2020-12-31,employers,fined,12,employers,,,Test Publisher,official,Test title,"
     'https://example.org/report,2021-01-05,"12 employers were fined.",en,test row'
+)
+PESETAS_IN_2005 = GOOD_ROW.replace(
+    "2020-01-01,2020-12-31,employers,fined,12,employers", "2005-01-01,2005-12-31,employers,fine_amount,12,ESP"
 )
 
 
@@ -146,7 +149,7 @@ def put(cell: str, value: object, tab: str = "KAZ"):
 
 
 def text_formula(book) -> None:
-    cell = book["KAZ"]["O2"]
+    cell = book["KAZ"]["Q2"]
     cell.value = '=HYPERLINK("http://evil.example","click")'
     cell.data_type = "s"  # typed as text, not as a formula
 
@@ -241,11 +244,13 @@ CASES = [
     Case("formula-in-quote", set_cell(2, "quote", '=HYPERLINK("http://evil.example","click")'), (CSV, "row 2", "column 'quote'", "not a spreadsheet formula"), ("2", "quote", '=HYPERLINK("http://evil.example","click")')),
     Case("formula-as-url", set_cell(2, "source_url", '=HYPERLINK("http://x.example")'), (CSV, "row 2", "column 'source_url'", "http:// or https://"), ("2", "source_url", '=HYPERLINK("http://x.example")')),
     Case("unclosed-quote", new_sheet(header() + "\n" + GOOD_ROW.replace('"12 employers', '12 "employers') + '\n"unclosed,x\n'), ("new.csv", "row 3", "well-formed CSV"), ("3", None, None), NEW),
-    Case("too-few-cells", new_sheet(header() + "\n" + GOOD_ROW.rsplit(",", 2)[0] + "\n"), ("new.csv", "row 2", "'15 cells'", "17 cells, one per header column"), ("2", None, "15 cells"), NEW),
+    Case("too-few-cells", new_sheet(header() + "\n" + GOOD_ROW.rsplit(",", 2)[0] + "\n"), ("new.csv", "row 2", "'17 cells'", "19 cells, one per header column"), ("2", None, "17 cells"), NEW),
     Case("duplicate-header", duplicate_header, ("new.csv", "row 1", "column 'value'", "each column name once"), ("1", "value", "value"), NEW),
     Case("100-mb-file", huge_file, ("huge.csv", "at most 20971520 bytes"), ("", None, None), "figures_huge"),
     Case("binary-renamed-csv", new_sheet(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "image.csv"), ("image.csv", "NUL bytes", "binary file"), ("", None, None), "figures_image"),
     Case("symlink-outside-data", symlink_out, ("linked.csv", "outside.csv", "a file inside data/"), ("", None, None), "figures_linked"),
+    Case("unknown-source-type", set_cell(2, "source_type", "blog"), (CSV, "row 2", "column 'source_type'", "'blog'", "official_statistics"), ("2", "source_type", "blog")),
+    Case("historic-currency-after-withdrawal", new_sheet(header() + "\n" + PESETAS_IN_2005 + "\n"), ("new.csv", "row 2", "column 'period_end'", "'2005-12-31'", "ESP (Spanish Peseta) is a historic ISO 4217 code, withdrawn 2002-03"), ("2", "period_end", "2005-12-31"), NEW),
     Case("origin-incomplete", incomplete_origin, ("enforcement_figures.meta.yml", "column 'license'", "a non-empty origin field"), ("", "license", "")),
 ]  # fmt: skip
 
@@ -261,13 +266,13 @@ WORKBOOK_CASES = [
     Case("xlsx-future-end", workbook(put("E2", dt.date(2099, 12, 31))), (XLSX, "cell E2 (period_end)", "'2099-12-31'", "not in the future"), ("E2", "period_end", "2099-12-31"), BOOK),
     Case("xlsx-unknown-measure", workbook(put("G2", "jailed")), (XLSX, "cell G2 (measure)", "'jailed'", "arrested"), ("G2", "measure", "jailed"), BOOK),
     Case("xlsx-unknown-jurisdiction", workbook(put("B2", "KAZAKH")), (XLSX, "cell B2 (jurisdiction_iso3)", "'KAZAKH'", "ISO 3166-1 alpha-3"), ("B2", "jurisdiction_iso3", "KAZAKH"), BOOK),
-    Case("xlsx-formula-typed-as-text", workbook(text_formula), (XLSX, "cell O2 (quote)", "not a spreadsheet formula"), ("O2", "quote", '=HYPERLINK("http://evil.example","click")'), BOOK),
+    Case("xlsx-formula-typed-as-text", workbook(text_formula), (XLSX, "cell Q2 (quote)", "not a spreadsheet formula"), ("Q2", "quote", '=HYPERLINK("http://evil.example","click")'), BOOK),
     Case("xlsx-formula-without-result", workbook(put("H2", "=6*2")), (XLSX, "cell H2 (value)", "got '=6*2'", "a saved result"), ("H2", "value", "=6*2"), BOOK),
     Case("xlsx-error-value", workbook(put("H2", "#DIV/0!")), (XLSX, "cell H2 (value)", "'#DIV/0!'", "not a spreadsheet error"), ("H2", "value", "#DIV/0!"), BOOK),
     Case("xlsx-merged-cells", workbook(merged), (XLSX, "cell K2", "'K2:L2'", "no merged cells"), ("K2", None, "K2:L2"), BOOK),
     Case("xlsx-hidden-row", workbook(hidden_row), (XLSX, "row 3", "no hidden rows"), ("3", None, "hidden row"), BOOK),
     Case("xlsx-hidden-tab", workbook(hidden_tab), (XLSX, "a visible tab"), ("", None, None), BOOK),
-    Case("xlsx-renamed-header", workbook(put("O1", "Quote")), (XLSX, "cell O1 (Quote)", "a column of the reference header", "row 1, column 'quote'"), ("O1", "Quote", "Quote"), BOOK),
+    Case("xlsx-renamed-header", workbook(put("Q1", "Quote")), (XLSX, "cell Q1 (Quote)", "a column of the reference header", "row 1, column 'quote'"), ("Q1", "Quote", "Quote"), BOOK),
     Case("xlsx-header-only", workbook(tabs={"KAZ": [header().split(",")]}), (XLSX, "'0 rows'", "at least one figure row"), ("2", None, "0 rows"), BOOK),
     Case("xlsx-same-id-in-two-tabs", workbook(second_tab_same_id), ("figures.xlsx, tab 'KAZ 2', cell A2 (figure_id)", "also used on data/raw/figures/figures.xlsx, tab 'KAZ' row 2"), ("A2", "figure_id", "TST-2020-01"), BOOK),
     Case("xlsx-no-figure-tab", workbook(tabs={"Notes": [["These are notes."]]}), ("figures.xlsx", "'Notes'", "a tab whose first row is the header"), ("", None, "Notes"), BOOK),

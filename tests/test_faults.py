@@ -25,9 +25,9 @@ def cli_env(layout: Layout, home: Path) -> dict[str, str]:
     return {**os.environ, "ENFORCEMENT_ROOT": str(layout.root), "DAGSTER_HOME": str(home)}
 
 
-def start_run(layout: Layout, env: dict[str, str]) -> subprocess.Popen:
+def start_run(layout: Layout, env: dict[str, str], *options: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "pipelines", "run", "--job", "rebuild_warehouse"],
+        [sys.executable, "-m", "pipelines", "run", "--job", "rebuild_warehouse", *options],
         cwd=layout.root,
         env=env,
         stdout=subprocess.PIPE,
@@ -128,7 +128,8 @@ def test_a_lock_held_by_another_process_fails_fast_naming_it(built_copy):
 
 def test_two_runs_started_at_once_are_serialised_and_both_succeed(built_copy, tmp_path, monkeypatch):
     env = cli_env(built_copy, tmp_path / "home")
-    runs = [start_run(built_copy, env) for _ in range(2)]
+    # --all: the second run would otherwise find nothing stale and write nothing.
+    runs = [start_run(built_copy, env, "--all") for _ in range(2)]
     outputs = [run.communicate(timeout=600) for run in runs]
     for run, (out, err) in zip(runs, outputs, strict=True):
         assert run.returncode == 0, out + err

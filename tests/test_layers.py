@@ -31,7 +31,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "assets/definitions",
         (
             "pipelines.assets", "pipelines.definitions", "pipelines.automation", "pipelines.catalog",
-            "pipelines.jobs", "pipelines.alerts", "pipelines.ui", "pipelines.__main__",
+            "pipelines.jobs", "pipelines.alerts", "pipelines.ui", "pipelines.__main__", "pipelines.versions",
+            "pipelines.stale",
         ),
     ),
 ]  # fmt: skip

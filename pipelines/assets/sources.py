@@ -138,6 +138,7 @@ def source_assets(layout: Layout, kind: SourceKind, source: Source) -> list[dg.A
         preview = frame[kind.preview_columns].head(PREVIEW_ROWS).values.tolist()
         yield dg.MaterializeResult(
             metadata={
+                "staged": dg.MetadataValue.path(layout.relative(parquet)),
                 "dagster/row_count": len(frame),
                 "rejected_rows": len(rejected),
                 **reading.metadata,

@@ -78,7 +78,7 @@ def read_raw_sheet(layout: Layout, sheet: sheets.Sheet, key: dg.AssetKey, read: 
     if cells is None:
         outcomes = [_code_check(key, "structure", READABLE, read_problems)]
     else:
-        results = validate_frame(cells, sheet_structure_suite(sheets.SHEET_COLUMNS), shown_as)
+        results = validate_frame(cells, sheet_structure_suite(sheets.expected_columns(cells)), shown_as)
         outcomes = [CheckOutcome(key, "structure", tuple(as_in_source(r, {}, read_cells.locate) for r in results))]
     try:
         origin, missing = sheet_origin(layout, sheet)
@@ -108,7 +108,7 @@ def stage_sheet(layout: Layout, sheet: sheets.Sheet, key: dg.AssetKey, read: Rea
     read_cells = read(sheet.path, shown_as)
     cells = read_cells.cells
     origin, _ = sheet_origin(layout, sheet)
-    results = validate_frame(cells, sheet_cells_suite(sheets.TEXT_COLUMNS), shown_as)
+    results = validate_frame(cells, sheet_cells_suite(sheets.text_columns(cells)), shown_as)
     unreadable = {(str(p.file), str(p.row)) for result in results for p in result.problems}
     places = zip(cells[ROW_FILE], cells[ROW_NUMBER], strict=True)
     readable = pd.Series([place not in unreadable for place in places], index=cells.index, dtype=bool)
@@ -135,7 +135,10 @@ class FigureSheets:
     name = CURATED_KIND
     official = False
     raw_checks: ClassVar[dict[str, str]] = {
-        "structure": "The file reads as a UTF-8 CSV with exactly the reference columns and at least one figure row.",
+        "structure": (
+            "The file reads as a UTF-8 CSV with exactly the reference columns (or those of a sheet written before "
+            "`source_type` and `breakdown`) and at least one figure row."
+        ),
         "origin": "The origin sidecar names producer, title, citation, access date and licence (missing: warning).",
     }
     staging_checks: ClassVar[dict[str, str]] = {
