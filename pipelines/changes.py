@@ -26,7 +26,7 @@ duckdb = lazy.load("duckdb", error_on_import=True)
 
 SHRINK_LIMIT = 0.2
 IDS_SHOWN = 5
-ROWS_SHOWN = 20
+UI_ROWS_SHOWN = 20
 CHANGE_COLUMNS: dict[str, str] = {
     "run_id": "VARCHAR",
     "recorded_at": "TIMESTAMPTZ",
@@ -301,8 +301,9 @@ def per_source(rows: list[dict[str, object]]) -> list[list[object]]:
     ]
 
 
-def changes_markdown(rows: list[dict[str, object]], run_id: str) -> str:
-    """The run's change log as markdown: per source, each changed value, ratios moved, sources, consents."""
+def changes_markdown(rows: list[dict[str, object]], run_id: str, shown: int | None = None) -> str:
+    """The run's change log as markdown: per source, each changed value, ratios moved, sources, consents
+    (`shown`: at most that many rows per table, for the UI; the file lists every row)."""
     parts = [f"# Changes in run {run_id}", "", *short_summary(rows), ""]
     sections = [
         ("Rows per source", ["source", "added", "removed", "changed"], per_source(rows)),
@@ -325,7 +326,7 @@ def changes_markdown(rows: list[dict[str, object]], run_id: str) -> str:
     ]  # fmt: skip
     for title, header, table in sections:
         if table:
-            parts += [f"## {title}", "", markdown_table(header, table[:ROWS_SHOWN], len(table)), ""]
+            parts += [f"## {title}", "", markdown_table(header, table[:shown], len(table)), ""]
     return "\n".join(parts)
 
 
