@@ -302,9 +302,12 @@ def per_source(rows: list[dict[str, object]]) -> list[list[object]]:
 
 
 def changes_markdown(rows: list[dict[str, object]], run_id: str, shown: int | None = None) -> str:
-    """The run's change log as markdown: per source, each changed value, ratios moved, sources, consents
-    (`shown`: at most that many rows per table, for the UI; the file lists every row)."""
-    parts = [f"# Changes in run {run_id}", "", *short_summary(rows), ""]
+    """The run's change log as markdown: per source, each changed value, ratios moved, sources, consents.
+
+    For the UI (`shown` rows at most per table) there is no page title and the section titles are bold; the
+    file lists every row.
+    """
+    parts = ([] if shown else [f"# Changes in run {run_id}", ""]) + [*(f"- {line}" for line in short_summary(rows)), ""]
     sections = [
         ("Rows per source", ["source", "added", "removed", "changed"], per_source(rows)),
         ("Values changed", ["figure id", "old", "new", "new quote"],
@@ -326,7 +329,8 @@ def changes_markdown(rows: list[dict[str, object]], run_id: str, shown: int | No
     ]  # fmt: skip
     for title, header, table in sections:
         if table:
-            parts += [f"## {title}", "", markdown_table(header, table[:shown], len(table)), ""]
+            heading = f"**{title}**" if shown else f"## {title}"
+            parts += [heading, "", markdown_table(header, table[:shown], len(table)), ""]
     return "\n".join(parts)
 
 
