@@ -226,6 +226,7 @@ def test_subset_mentions_only_its_jurisdictions_and_years(built, subset):
     html = (subset / "index.html").read_text(encoding="utf-8")
     others = latest_pair_places(built) - {"Kazakhstan", "Russian Federation"}
     assert others and not [place for place in others if place in html]
+    assert "US ICE" not in html  # the full definition of 'arrested' gives a US example: a selection leaves it out
     captions = re.sub(r"\[\d+\] \S+", "", " ".join(page.captions))  # citation keys carry the year published
     years = {int(year) for year in re.findall(r"(?<![\d,])((?:19|20)\d\d)(?![\d,])", captions)}
     assert years and min(years) >= 2008 and max(years) <= 2015

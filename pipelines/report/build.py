@@ -252,7 +252,9 @@ def gather(layout: Layout, con: duckdb.DuckDBPyConnection, selection: Selection,
         for code, charts in sorted(by_place.items(), key=lambda item: wording.place(item[0], None))
     ]
     measures = {(row["measure"], row["target_group"]) for row in all_rows}
-    definitions = ("What the measures mean", wording.measure_sentences(sorted(measures)))
+    # A selection's pack gives each definition's main clause: the full ones give examples from other countries.
+    plain = not selection.everything
+    definitions = ("What the measures mean", wording.measure_sentences(sorted(measures), short=plain))
     changes = ("Changes since the previous version", _changes(con, selection, {row["figure_id"] for row in all_rows}))
     return Content(
         selection,
