@@ -50,8 +50,8 @@ def stage_sheet(layout: Layout, sheet: sheets.Sheet) -> None:
 
     shown = layout.relative(sheet.path)
     cells = sheets.read_sheet(sheet.path, shown)
-    structure = validate_frame(cells, sheet_structure_suite(sheets.SHEET_COLUMNS), shown)
-    formats = validate_frame(cells, sheet_cells_suite(sheets.TEXT_COLUMNS), shown)
+    structure = validate_frame(cells, sheet_structure_suite(sheets.expected_columns(cells)), shown)
+    formats = validate_frame(cells, sheet_cells_suite(sheets.text_columns(cells)), shown)
     typed = sheets.to_observations(cells, sheet.source_id)
     checked = validate_staged(typed, asset_key=None, source_kind=CURATED_KIND, file=shown)
     problems = [p for result in (*structure, *formats) for p in result.problems] + checked.rejected

@@ -42,9 +42,10 @@ SELECT 'F' || i AS figure_id, 'bench' AS source_id,
        CASE WHEN i % 2 = 0 THEN 'migrants' ELSE 'employers' END AS target_group,
        CASE WHEN i % 2 = 0 THEN 'arrested' ELSE 'fined' END AS measure,
        CASE WHEN i % 1000 = 7 THEN -1 ELSE i % 10000 END::DOUBLE AS value,
-       CASE WHEN i % 2 = 0 THEN 'persons' ELSE 'employers' END AS unit, 'exact' AS qualifier,
-       'Bench' AS publisher, 'Bench table' AS source_title, 'https://example.org/t/' || i AS source_url,
-       NULL::DATE AS published_date, 'quoted passage' AS quote, 'en' AS language, NULL::VARCHAR AS notes,
+       CASE WHEN i % 2 = 0 THEN 'persons' ELSE 'employers' END AS unit, NULL::VARCHAR AS breakdown,
+       'exact' AS qualifier, 'Bench' AS publisher, 'official_statistics' AS source_type,
+       'Bench table' AS source_title, 'https://example.org/t/' || i AS source_url, NULL::VARCHAR AS published_date,
+       'quoted passage' AS quote, 'en' AS language, NULL::VARCHAR AS notes,
        'bench row ' || (i + 2) AS locator, NULL::VARCHAR AS flags,
        'bench.csv' AS _file, (i + 2)::VARCHAR AS _row
 FROM range(?) t(i)
@@ -71,8 +72,13 @@ def shipped_sheet_checks(today: date) -> dict[str, float]:
     cells = sheets.read_sheet(SHEET, "sheet.csv")
     typed = sheets.to_observations(cells, "figures")
     figures = {
-        "raw: structure (GX)": (validate_frame, cells, sheet_structure_suite(sheets.SHEET_COLUMNS), "sheet.csv"),
-        "staging: cells (GX)": (validate_frame, cells, sheet_cells_suite(sheets.TEXT_COLUMNS), "sheet.csv"),
+        "raw: structure (GX)": (
+            validate_frame,
+            cells,
+            sheet_structure_suite(sheets.expected_columns(cells)),
+            "sheet.csv",
+        ),
+        "staging: cells (GX)": (validate_frame, cells, sheet_cells_suite(sheets.text_columns(cells)), "sheet.csv"),
         "staging: observations (GX)": (validate_frame, typed, observation_suite(today), "sheet.csv"),
     }
     seconds = {name: timed(function, *args)[0] for name, (function, *args) in figures.items()}

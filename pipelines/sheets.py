@@ -19,15 +19,22 @@ from pipelines.problems import BadInputError, Problem
 from pipelines.schema import OBSERVATION_COLUMNS
 from pipelines.validation.results import ROW_FILE, ROW_NUMBER
 from pipelines.validation.rules import ISO_DATE_FORMAT
+from pipelines.vocabulary import UNKNOWN_SOURCE_TYPE
 
 pd = lazy.load("pandas", error_on_import=True)
 
 SHEET_COLUMNS = (
     "figure_id", "jurisdiction_iso3", "subnational_area", "period_start", "period_end", "target_group",
-    "measure", "value", "unit", "qualifier", "publisher", "source_title", "source_url", "published_date",
-    "quote", "language", "notes",
+    "measure", "value", "unit", "breakdown", "qualifier", "publisher", "source_type", "source_title",
+    "source_url", "published_date", "quote", "language", "notes",
 )  # fmt: skip
-TEXT_COLUMNS = ("figure_id", "subnational_area", "publisher", "source_title", "quote", "language", "notes")
+# Sheets written before `source_type` and `breakdown` existed still load: type `unknown`, no breakdown.
+ADDED_COLUMNS = ("breakdown", "source_type")
+LEGACY_SHEET_COLUMNS = tuple(column for column in SHEET_COLUMNS if column not in ADDED_COLUMNS)
+TEXT_COLUMNS = (
+    "figure_id", "subnational_area", "breakdown", "publisher", "source_type", "source_title", "quote", "language",
+    "notes",
+)  # fmt: skip
 # Observation columns named differently in a sheet: problems are reported under the sheet's names.
 SHEET_NAME_OF = {"jurisdiction": "jurisdiction_iso3", "subdivision": "subnational_area"}
 MAX_SHEET_BYTES = 20 * 1024 * 1024
@@ -136,6 +143,16 @@ def read_sheet(path: Path, shown_as: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*header, ROW_FILE, ROW_NUMBER], dtype=object)
 
 
+def expected_columns(cells: pd.DataFrame) -> tuple[str, ...]:
+    """The header a sheet is held to: the legacy one when it has neither added column, else the current one."""
+    return LEGACY_SHEET_COLUMNS if not any(column in cells for column in ADDED_COLUMNS) else SHEET_COLUMNS
+
+
+def text_columns(cells: pd.DataFrame) -> tuple[str, ...]:
+    """The free-text columns this sheet has (a legacy sheet lacks the added ones)."""
+    return tuple(column for column in TEXT_COLUMNS if column in cells)
+
+
 def _dates(cells: pd.Series) -> pd.Series:
     return pd.to_datetime(cells, format=ISO_DATE_FORMAT, errors="coerce")
 
@@ -146,6 +163,7 @@ def to_observations(cells: pd.DataFrame, source_id: str) -> pd.DataFrame:
     Meant for rows the `sheet_cells` suite passed; anything else becomes missing, never an exception.
     """
     text = cells.astype(object).where(cells.notna(), None)
+    missing = pd.Series(None, index=cells.index, dtype=object)
     frame = pd.DataFrame(
         {
             "figure_id": text["figure_id"],
@@ -158,11 +176,13 @@ def to_observations(cells: pd.DataFrame, source_id: str) -> pd.DataFrame:
             "measure": text["measure"],
             "value": pd.to_numeric(text["value"], errors="coerce").astype("float64"),
             "unit": text["unit"],
+            "breakdown": text.get("breakdown", missing),
             "qualifier": text["qualifier"].fillna("exact"),
             "publisher": text["publisher"],
+            "source_type": text.get("source_type", UNKNOWN_SOURCE_TYPE),
             "source_title": text["source_title"],
             "source_url": text["source_url"],
-            "published_date": _dates(text["published_date"]),
+            "published_date": text["published_date"],
             "quote": text["quote"],
             "language": text["language"],
             "notes": text["notes"],

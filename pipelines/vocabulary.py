@@ -1,7 +1,9 @@
 """The controlled vocabulary: measures, units and jurisdictions, read from the data files beside this module."""
 
+import calendar
 import csv
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -11,6 +13,8 @@ VOCABULARY_DIR = Path(__file__).parent / "vocabulary"
 TARGET_GROUPS = ("migrants", "employers")
 QUALIFIERS = ("exact", "approximate", "lower_bound", "upper_bound", "per_unit")
 PEOPLE_OR_ORGANISATIONS = ("people", "organisations")
+OFFICIAL_STATISTICS = "official_statistics"
+UNKNOWN_SOURCE_TYPE = "unknown"
 
 
 @dataclass(frozen=True)
@@ -49,9 +53,37 @@ def aggregates() -> dict[str, str]:
 
 
 @cache
+def source_types() -> dict[str, int]:
+    """Source types (what kind of publisher a figure was read from) and their precedence, 1 = preferred."""
+    return {row["source_type"]: int(row["precedence"]) for row in _rows("source_types.csv")}
+
+
+@dataclass(frozen=True)
+class HistoricCurrency:
+    """An ISO 4217 code withdrawn from use (ISO 4217 List Three), valid only for periods before its withdrawal."""
+
+    code: str
+    name: str
+    withdrawn: str  # YYYY-MM, as List Three gives it
+    replaced_by: str
+
+    @property
+    def last_valid_day(self) -> date:
+        """The last day a period may end on and still be stated in this currency: the withdrawal month's end."""
+        year, month = (int(part) for part in self.withdrawn.split("-"))
+        return date(year, month, calendar.monthrange(year, month)[1])
+
+
+@cache
+def historic_currencies() -> dict[str, HistoricCurrency]:
+    """Withdrawn ISO 4217 codes still met in older figures (pesetas, marks...), from `historic_currencies.csv`."""
+    return {row["code"]: HistoricCurrency(**row) for row in _rows("historic_currencies.csv")}
+
+
+@cache
 def currencies() -> frozenset[str]:
-    """ISO 4217 currency codes, from pycountry's maintained list."""
-    return frozenset(currency.alpha_3 for currency in pycountry.currencies)
+    """ISO 4217 currency codes: pycountry's maintained list of current codes and the historic ones we accept."""
+    return frozenset(currency.alpha_3 for currency in pycountry.currencies) | frozenset(historic_currencies())
 
 
 def jurisdiction_name(code: str) -> str | None:

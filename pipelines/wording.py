@@ -59,7 +59,7 @@ def ratio_sentence(ratio: float, qualifier: str, migrants_measure: str, employer
     migrants = vocabulary.measures()[(migrants_measure, "migrants")]
     employers = vocabulary.measures()[(employers_measure, "employers")]
     prefix = RATIO_PREFIX.get(qualifier, "")
-    if ratio >= 1:
+    if ratio >= 1 or ratio == 0:  # a zero has no inverse: "0 foreigners ... for every employer"
         return f"{prefix}{number(ratio)} {migrants.label} for every {employers.label_singular}"
     inverse = {"lower_bound": "upper_bound", "upper_bound": "lower_bound"}.get(qualifier, qualifier)
     return f"{RATIO_PREFIX.get(inverse, '')}{number(1 / ratio)} {employers.label} for every {migrants.label_singular}"

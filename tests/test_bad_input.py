@@ -21,8 +21,11 @@ SHEET = "data/raw/figures/enforcement_figures.csv"
 SIDECAR = "data/raw/figures/enforcement_figures.meta.yml"
 SOURCE = "figures_enforcement_figures"
 GOOD_ROW = (
-    "TST-2020-01,KAZ,,2020-01-01,2020-12-31,employers,fined,12,employers,,Test Publisher,Test title,"
+    "TST-2020-01,KAZ,,2020-01-01,2020-12-31,employers,fined,12,employers,,,Test Publisher,official,Test title,"
     'https://example.org/report,2021-01-05,"12 employers were fined.",en,test row'
+)
+PESETAS_IN_2005 = GOOD_ROW.replace(
+    "2020-01-01,2020-12-31,employers,fined,12,employers", "2005-01-01,2005-12-31,employers,fine_amount,12,ESP"
 )
 
 
@@ -166,11 +169,13 @@ CASES = [
     Case("formula-in-quote", set_cell(2, "quote", '=HYPERLINK("http://evil.example","click")'), (CSV, "row 2", "column 'quote'", "not a spreadsheet formula"), ("2", "quote", '=HYPERLINK("http://evil.example","click")')),
     Case("formula-as-url", set_cell(2, "source_url", '=HYPERLINK("http://x.example")'), (CSV, "row 2", "column 'source_url'", "http:// or https://"), ("2", "source_url", '=HYPERLINK("http://x.example")')),
     Case("unclosed-quote", new_sheet(header() + "\n" + GOOD_ROW.replace('"12 employers', '12 "employers') + '\n"unclosed,x\n'), ("new.csv", "row 3", "well-formed CSV"), ("3", None, None), NEW),
-    Case("too-few-cells", new_sheet(header() + "\n" + GOOD_ROW.rsplit(",", 2)[0] + "\n"), ("new.csv", "row 2", "'15 cells'", "17 cells, one per header column"), ("2", None, "15 cells"), NEW),
+    Case("too-few-cells", new_sheet(header() + "\n" + GOOD_ROW.rsplit(",", 2)[0] + "\n"), ("new.csv", "row 2", "'17 cells'", "19 cells, one per header column"), ("2", None, "17 cells"), NEW),
     Case("duplicate-header", duplicate_header, ("new.csv", "row 1", "column 'value'", "each column name once"), ("1", "value", "value"), NEW),
     Case("100-mb-file", huge_file, ("huge.csv", "at most 20971520 bytes"), ("", None, None), "figures_huge"),
     Case("binary-renamed-csv", new_sheet(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "image.csv"), ("image.csv", "NUL bytes", "binary file"), ("", None, None), "figures_image"),
     Case("symlink-outside-data", symlink_out, ("linked.csv", "outside.csv", "a file inside data/"), ("", None, None), "figures_linked"),
+    Case("unknown-source-type", set_cell(2, "source_type", "blog"), (CSV, "row 2", "column 'source_type'", "'blog'", "official_statistics"), ("2", "source_type", "blog")),
+    Case("historic-currency-after-withdrawal", new_sheet(header() + "\n" + PESETAS_IN_2005 + "\n"), ("new.csv", "row 2", "column 'period_end'", "'2005-12-31'", "ESP (Spanish Peseta) is a historic ISO 4217 code, withdrawn 2002-03"), ("2", "period_end", "2005-12-31"), NEW),
     Case("origin-incomplete", incomplete_origin, ("enforcement_figures.meta.yml", "column 'license'", "a non-empty origin field"), ("", "license", "")),
 ]  # fmt: skip
 

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from conftest import REPO, SHARED_REFERENCE, materialise
+from pipelines import sheets
 
 SEED = {"KAZ-2008-FIDH-01": 136000, "KAZ-2008-FIDH-02": 17000, "KAZ-2008-FIDH-03": 1800}
 
@@ -137,14 +138,28 @@ def materialise_chart_only(layout) -> dict:
 def test_a_new_sheet_is_picked_up_without_code_change(built_copy):
     header = (REPO / "data/raw/figures/enforcement_figures.csv").read_text(encoding="utf-8").splitlines()[0]
     row = (
-        "TST-2030-01,KAZ,,2020-01-01,2020-12-31,employers,fined,12,employers,,Test Publisher,Test title,"
-        'https://example.org/report,2021-01-05,"12 employers were fined.",en,test row'
+        "TST-2030-01,KAZ,,2020-01-01,2020-12-31,employers,fined,12,employers,in one raid,,Test Publisher,official,"
+        'Test title,https://example.org/report,2021-01,"12 employers were fined.",en,test row'
     )
     (built_copy.figures_dir / "new sheet.csv").write_text(f"{header}\n{row}\n", encoding="utf-8")
+    # A sheet written before `breakdown` and `source_type` existed still loads, with the type `unknown`.
+    legacy_header = ",".join(sheets.LEGACY_SHEET_COLUMNS)
+    legacy_row = (
+        "TST-2030-02,KAZ,,2020-01-01,2020-12-31,employers,fined,7,employers,,Test Publisher,Test title,"
+        'https://example.org/report,2021-01-05,"7 employers were fined.",en,test row'
+    )
+    (built_copy.figures_dir / "old sheet.csv").write_text(f"{legacy_header}\n{legacy_row}\n", encoding="utf-8")
     result = materialise(built_copy)
     assert result.success
-    rows = query(built_copy, "SELECT source_id, value FROM observations WHERE figure_id = 'TST-2030-01'")
-    assert rows == [("figures_new_sheet", 12.0)]
+    rows = query(
+        built_copy,
+        "SELECT source_id, value, breakdown, source_type, published_date FROM observations "
+        "WHERE figure_id LIKE 'TST-2030-%' ORDER BY figure_id",
+    )
+    assert rows == [
+        ("figures_new_sheet", 12.0, "in one raid", "official", "2021-01"),
+        ("figures_old_sheet", 7.0, None, "unknown", "2021-01-05"),
+    ]
 
 
 def test_definitions_load_without_heavy_imports():

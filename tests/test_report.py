@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from datetime import date
+from html import escape
 from html.parser import HTMLParser
 
 import pytest
@@ -114,6 +115,19 @@ def test_html_opens_with_the_summary_then_jurisdictions_methods_and_citations(bu
     assert (built.report_dir / "index.html").stat().st_size <= 3_000_000
 
 
+def test_methods_list_the_changes_since_the_previous_version(built):
+    import duckdb
+
+    from pipelines.changes import run_changes, short_summary
+
+    with duckdb.connect(str(built.warehouse_path), read_only=True) as con:
+        lines = short_summary(run_changes(con))
+    html = (built.report_dir / "index.html").read_text(encoding="utf-8")
+    methods = html[html.index('<section id="methods">') : html.index('<section id="citations">')]
+    assert "Changes since the previous version" in methods
+    assert lines and all(escape(line) in methods for line in lines)
+
+
 def test_html_links_every_source_of_every_quoted_figure(built):
     import duckdb
 
@@ -212,6 +226,7 @@ def test_subset_mentions_only_its_jurisdictions_and_years(built, subset):
     html = (subset / "index.html").read_text(encoding="utf-8")
     others = latest_pair_places(built) - {"Kazakhstan", "Russian Federation"}
     assert others and not [place for place in others if place in html]
+    assert "US ICE" not in html  # the full definition of 'arrested' gives a US example: a selection leaves it out
     captions = re.sub(r"\[\d+\] \S+", "", " ".join(page.captions))  # citation keys carry the year published
     years = {int(year) for year in re.findall(r"(?<![\d,])((?:19|20)\d\d)(?![\d,])", captions)}
     assert years and min(years) >= 2008 and max(years) <= 2015

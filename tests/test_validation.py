@@ -158,6 +158,8 @@ def test_checks_hang_on_raw_staging_and_warehouse_assets(built):
         ("observations", "observations_valid"),
         ("observations", "consistent_values"),
         ("comparisons", "like_with_like"),
+        ("observations", "shrink_consented"),
+        ("raw/eurostat_migr_eipre", "snapshot_intact"),
     } <= checks
     for key in ("observations", "comparisons", "sources", "rejected_rows"):
         condition = graph.get(dg.AssetKey(key)).automation_condition
@@ -172,7 +174,8 @@ def test_the_shipped_run_evaluates_every_check_with_metadata(built_run):
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
     datasets = {key for key, _ in evaluations if key.startswith("staging/eurostat_")}
-    assert len(evaluations) == 7 + len(datasets) and datasets  # and each Eurostat dataset's observations_valid
+    # and each Eurostat dataset's observations_valid and snapshot_intact, and the warehouse's shrink_consented
+    assert len(evaluations) == 8 + 2 * len(datasets) and datasets
     blocking = [v for k, v in evaluations.items() if k[1] in ("structure", "cells_readable", "observations_valid")]
     assert all(evaluation.passed for evaluation in blocking)
     conflicts = evaluations[("observations", "consistent_values")]
@@ -185,8 +188,10 @@ def test_the_shipped_run_evaluates_every_check_with_metadata(built_run):
 
 
 def test_report_links_each_failed_expectation_to_its_rows(built_copy):
-    with (built_copy.root / "data/raw/figures/enforcement_figures.csv").open("a", encoding="utf-8") as handle:
-        handle.write("TST-1,KAZ,,2020-01-01,2020-12-31,migrants,arrested,-5,persons,,P,T,https://e.org,,q,en,\n")
+    sheet = built_copy.root / "data/raw/figures/enforcement_figures.csv"
+    appended_row = len(sheet.read_text(encoding="utf-8").splitlines()) + 1
+    with sheet.open("a", encoding="utf-8") as handle:
+        handle.write("TST-1,KAZ,,2020-01-01,2020-12-31,migrants,arrested,-5,persons,,,P,news,T,https://e.org,,q,en,\n")
     result = materialise(built_copy)
     assert not result.success
     report = (built_copy.validation_dir / f"{result.run_id}.md").read_text(encoding="utf-8")
@@ -194,7 +199,7 @@ def test_report_links_each_failed_expectation_to_its_rows(built_copy):
     assert link, report
     assert f'<a id="{link.group(1)}"></a>' in report
     rows_table = report.split(f'<a id="{link.group(1)}"></a>', 1)[1]
-    assert "| data/raw/figures/enforcement_figures.csv | 336 | value | -5 |" in rows_table
+    assert f"| data/raw/figures/enforcement_figures.csv | {appended_row} | value | -5 |" in rows_table
     assert f"Report: data/curated/validation/{result.run_id}.md" in failure_text(result)
 
 
@@ -304,3 +309,20 @@ def test_an_official_source_with_over_one_percent_bad_rows_stops_the_run(tmp_pat
         result
     )
     assert len(list(layout.validation_dir.glob("*.md"))) == 1
+
+
+@pytest.mark.parametrize(
+    ("period_end", "refused"), [("2001-12-31", False), ("2002-03-31", False), ("2002-12-31", True)]
+)
+def test_a_historic_currency_is_valid_only_for_periods_before_its_withdrawal(period_end, refused):
+    frame = observations(3)
+    frame.loc[0, ["measure", "target_group", "unit"]] = ["fine_amount", "employers", "ESP"]
+    frame.loc[0, ["period_start", "period_end"]] = [pd.Timestamp("2000-01-01"), pd.Timestamp(period_end)]
+    frame.loc[1, ["measure", "target_group", "unit"]] = ["fine_amount", "employers", "EUR"]
+    frame.loc[1, ["period_start", "period_end"]] = [pd.Timestamp("2000-01-01"), pd.Timestamp(period_end)]
+    results = validate_frame(frame, observation_suite(TODAY), "sheet.csv")
+    problems = [problem for result in results for problem in result.problems]
+    assert [(str(p.row), p.column) for p in problems] == ([("2", "period_end")] if refused else [])
+    if refused:
+        assert "ESP (Spanish Peseta) is a historic ISO 4217 code, withdrawn 2002-03" in problems[0].expected
+        assert "state later amounts in EUR" in problems[0].expected

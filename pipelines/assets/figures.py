@@ -25,7 +25,10 @@ pd = lazy.load("pandas", error_on_import=True)
 PREVIEW_COLUMNS = ["figure_id", "jurisdiction", "period_end", "measure", "value", "unit"]
 RAW_PREVIEW_COLUMNS = ["figure_id", "jurisdiction_iso3", "period_end", "measure", "value", "unit", "publisher"]
 RAW_CHECKS = {
-    "structure": "The file reads as a UTF-8 CSV with exactly the reference columns and at least one figure row.",
+    "structure": (
+        "The file reads as a UTF-8 CSV with exactly the reference columns (or those of a sheet written before "
+        "`source_type` and `breakdown`) and at least one figure row."
+    ),
     "origin": "The origin sidecar names producer, title, citation, access date and licence (missing: warning).",
 }
 STAGING_CHECKS = {
@@ -121,7 +124,7 @@ def figure_sheet_assets(layout: Layout, sheet: sheets.Sheet) -> list[dg.AssetsDe
         else:
             from pipelines.validation.expectations import validate_frame
 
-            results = validate_frame(cells, sheet_structure_suite(sheets.SHEET_COLUMNS), shown_as)
+            results = validate_frame(cells, sheet_structure_suite(sheets.expected_columns(cells)), shown_as)
             outcomes = [CheckOutcome(key_raw, "structure", tuple(results))]
         try:
             origin, missing = sheet_origin(layout, sheet)
@@ -164,7 +167,9 @@ def figure_sheet_assets(layout: Layout, sheet: sheets.Sheet) -> list[dg.AssetsDe
         except BadInputError as error:
             raise failure(error) from error
         formats = CheckOutcome(
-            key_staged, "cells_readable", tuple(validate_frame(cells, sheet_cells_suite(sheets.TEXT_COLUMNS), shown_as))
+            key_staged,
+            "cells_readable",
+            tuple(validate_frame(cells, sheet_cells_suite(sheets.text_columns(cells)), shown_as)),
         )
         unreadable = {str(problem.row) for problem in formats.problems}
         typed = sheets.to_observations(cells[~cells["_row"].isin(unreadable)], sheet.source_id)

@@ -28,6 +28,7 @@ from pipelines.layout import Layout
 from pipelines.schema import OBSERVATION_COLUMNS
 from pipelines.sources import Dataset
 from pipelines.validation.results import ROW_NUMBER as ROW_LOCATOR
+from pipelines.vocabulary import OFFICIAL_STATISTICS
 
 duckdb = lazy.load("duckdb", error_on_import=True)
 pd = lazy.load("pandas", error_on_import=True)
@@ -169,8 +170,10 @@ def _observations(
                 "measure": dataset.measure,
                 "value": row["value"],
                 "unit": dataset.unit,
+                "breakdown": None,
                 "qualifier": "approximate" if flags and "e" in flags else "exact",
                 "publisher": dataset.producer,
+                "source_type": OFFICIAL_STATISTICS,
                 "source_title": f"{dataset.title} [{dataset.dataset}]",
                 "source_url": origin.get("source_url") or snapshot.meta["request_url"],
                 "published_date": published,

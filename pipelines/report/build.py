@@ -252,13 +252,16 @@ def gather(layout: Layout, con: duckdb.DuckDBPyConnection, selection: Selection,
         for code, charts in sorted(by_place.items(), key=lambda item: wording.place(item[0], None))
     ]
     measures = {(row["measure"], row["target_group"]) for row in all_rows}
-    definitions = ("What the measures mean", wording.measure_sentences(sorted(measures)))
+    # A selection's pack gives each definition's main clause: the full ones give examples from other countries.
+    plain = not selection.everything
+    definitions = ("What the measures mean", wording.measure_sentences(sorted(measures), short=plain))
+    changes = ("Changes since the previous version", _changes(con, selection, {row["figure_id"] for row in all_rows}))
     return Content(
         selection,
         summary_chart,
         _summary_rows(pairs, pair_rows, reference_of),
         sections,
-        [definitions, *((heading, [text]) for heading, text in METHODS)],
+        [definitions, *((heading, [text]) for heading, text in METHODS), changes],
         methods_charts,
         _datasets(con, {row["source_id"] for row in all_rows}),
         sorted(reference_of.values(), key=lambda reference: reference.number),
@@ -287,6 +290,16 @@ def _figures(
             "Each value, with the dataset cell it was read from, is in the chart's CSV file and in figures.csv."
         )
     return quoted, series
+
+
+def _changes(con: duckdb.DuckDBPyConnection, selection: Selection, figure_ids: set[str]) -> list[str]:
+    """The change log's summary of the last run that changed anything (a selection: only its figures' changes)."""
+    from pipelines.changes import run_changes, short_summary
+
+    rows = run_changes(con)
+    if not selection.everything:
+        rows = [row for row in rows if row["figure_id"] in figure_ids]
+    return short_summary(rows)
 
 
 def _datasets(con: duckdb.DuckDBPyConnection, source_ids: set[str]) -> list[dict]:

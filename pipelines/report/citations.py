@@ -22,7 +22,7 @@ class Reference:
     publisher: str
     title: str
     url: str
-    published: date | None
+    published: str | None  # ISO text as precise as the source gives it: 2025-07-15, 2025-07 or 2025
     accessed: str
 
     @property
@@ -30,13 +30,22 @@ class Reference:
         """How captions and table rows cite it: '[3] fidh-nd-5c1e'."""
         return f"[{self.number}] {self.key}"
 
+    @property
+    def published_words(self) -> str:
+        """'15 July 2025', 'July 2025' or '2025': the publication date as precise as it is known; '' if not."""
+        if not self.published:
+            return ""
+        parts = [int(part) for part in self.published.split("-")]
+        shown = {1: "%Y", 2: "%B %Y", 3: "%-d %B %Y"}[len(parts)]
+        return date(*parts, *[1] * (3 - len(parts))).strftime(shown)
+
     def text(self) -> str:
         """The entry in the report's list of citations."""
-        published = f"Published {self.published:%-d %B %Y}. " if self.published else ""
+        published = f"Published {self.published_words}. " if self.published else ""
         return f"{self.publisher}. {self.title}. {self.url}. {published}Accessed {self.accessed}."
 
 
-def citation_key(publisher: str, published: date | None, url: str) -> str:
+def citation_key(publisher: str, published: str | None, url: str) -> str:
     """'fidh-nd-5c1e': the publisher's first words in ASCII, the year published and 4 hex digits of the URL's hash.
 
     Built only from the document itself, so the key never changes when other documents come or go.
@@ -45,7 +54,7 @@ def citation_key(publisher: str, published: date | None, url: str) -> str:
     words = "".join(c if c.isalnum() else " " for c in ascii_text.lower()).split()
     stem = "".join(words[:3])[:16] or "source"
     digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:4]
-    return f"{stem}-{published.year if published else 'nd'}-{digest}"
+    return f"{stem}-{published[:4] if published else 'nd'}-{digest}"
 
 
 def references(rows: list[dict]) -> dict[str, Reference]:
@@ -54,7 +63,7 @@ def references(rows: list[dict]) -> dict[str, Reference]:
     for row in rows:
         url = row["source_url"]
         if url not in documents:
-            published = row.get("published_date")
+            published = str(row["published_date"]) if row.get("published_date") else None
             documents[url] = (
                 citation_key(row["publisher"] or row["source_id"], published, url),
                 row["publisher"] or row["source_id"],
@@ -81,7 +90,7 @@ def _bibtex_entry(reference: Reference) -> dict[str, str]:
         "note": f"Accessed {reference.accessed}",
     }
     if reference.published:
-        entry |= {"year": str(reference.published.year), "date": reference.published.isoformat()}
+        entry |= {"year": reference.published[:4], "date": reference.published}
     return entry
 
 
@@ -99,9 +108,9 @@ def write_bibtex(target: Path, cited: list[Reference]) -> Path:
     return target
 
 
-def _date_parts(value: date | str) -> dict:
-    day = value if isinstance(value, date) else date.fromisoformat(value)
-    return {"date-parts": [[day.year, day.month, day.day]]}
+def _date_parts(value: str) -> dict:
+    """CSL date parts of ISO text at day, month or year precision."""
+    return {"date-parts": [[int(part) for part in str(value)[:10].split("-")]]}
 
 
 def csl_item(reference: Reference) -> dict:

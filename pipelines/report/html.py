@@ -132,7 +132,7 @@ def render_html(content: Content) -> str:
     citations = "".join(
         f'<li id="{escape(r.key)}" value="{r.number}"><b>{escape(r.key)}</b>. {escape(r.publisher)}. '
         f'{escape(r.title)}. <a href="{escape(r.url)}">{escape(r.url)}</a>. '
-        + (f"Published {r.published:%-d %B %Y}. " if r.published else "")
+        + (f"Published {r.published_words}. " if r.published else "")
         + f"Accessed {escape(r.accessed)}.</li>"
         for r in content.references
     )

@@ -6,18 +6,29 @@ Hebrew and Arabic left to right and unjoined, so a quote the font cannot draw co
 pointer to the original in the HTML report and the English gloss from the figure's notes (never boxes).
 """
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.charts import style
 from pipelines.files import replaced_on_success
-from pipelines.report.build import QUESTION, SUMMARY_HEADINGS, TITLE, ChartEntry, Content, Reference, describe
+from pipelines.report.build import (
+    QUESTION,
+    SUMMARY_HEADINGS,
+    TITLE,
+    ChartEntry,
+    Content,
+    Reference,
+    describe,
+    short_name,
+)
 
 LANGUAGES = {
     "ar": "Arabic", "en": "English", "he": "Hebrew", "id": "Indonesian", "ja": "Japanese", "kk": "Kazakh",
     "ko": "Korean", "ms": "Malay", "ru": "Russian", "th": "Thai", "tr": "Turkish",
 }  # fmt: skip
 FONT = "DejaVu"
+UNDRAWABLE_TITLE = "[title in its original script: see index.html or citations.bib]"
 COLUMN_WIDTHS = (22, 14, 10, 54, 30)  # figure, value, qualifier, quote, source (relative)
 SUMMARY_WIDTHS = (16, 15, 15, 24, 14, 22)
 
@@ -79,7 +90,7 @@ def _figures(pdf, figures: list[dict], reference_of: dict[str, Reference]) -> No
                 cells["value"],
                 cells["qualifier"],
                 quote_text(row),
-                f"{cells['publisher']}\n{cells['locator']}\n{reference_of[row['source_url']].label}",
+                f"{short_name(cells['publisher'])}\n{cells['locator']}\n{reference_of[row['source_url']].label}",
             ]
         )
         links.append(cells["source_url"])
@@ -156,8 +167,15 @@ def render_pdf(content: Content):
         )
     _heading(pdf, "Citations")
     for reference in content.references:
-        _paragraph(pdf, f"[{reference.number}] {reference.key}. {reference.text()}", 7.5)
+        _paragraph(pdf, f"[{reference.number}] {reference.key}. {_drawable(reference).text()}", 7.5)
     return pdf
+
+
+def _drawable(reference: Reference) -> Reference:
+    """The reference with a publisher and title the PDF's font draws: the short publisher name, and a pointer to
+    index.html for a title in a script it cannot draw."""
+    title = reference.title if style.renderable(reference.title) else UNDRAWABLE_TITLE
+    return replace(reference, publisher=short_name(reference.publisher), title=title)
 
 
 def _aspect(png: Path) -> float:

@@ -16,6 +16,13 @@ from pipelines.validation.results import ROW_FILE, ROW_NUMBER, RuleResult, probl
 from pipelines.validation.rules import ISO_DATE_FORMAT, Kind, Rule, Suite
 
 WHOLE_SUFFIX = "__as_text"
+# ISO text at any precision (a publication date: 2025-07-15, 2025-07, 2025) compared with a date bound: Great
+# Expectations passes text silently through a between-check, so it checks the date each text starts on.
+DATE_SUFFIX = "__as_date"
+
+
+def _on_iso_text(rule: Rule) -> bool:
+    return rule.kind is Kind.BETWEEN and isinstance(rule.minimum if rule.maximum is None else rule.maximum, str)
 
 
 @cache
@@ -65,6 +72,13 @@ def _expectation(rule: Rule) -> Any:
             return gxe.ExpectColumnValuesToMatchStrftimeFormat(
                 column=rule.column, strftime_format=ISO_DATE_FORMAT, **condition
             )
+        case Kind.BETWEEN if _on_iso_text(rule):
+            return gxe.ExpectColumnValuesToBeBetween(
+                column=rule.column + DATE_SUFFIX,
+                min_value=None if rule.minimum is None else pd.Timestamp(rule.minimum),
+                max_value=None if rule.maximum is None else pd.Timestamp(rule.maximum),
+                **condition,
+            )
         case Kind.BETWEEN:
             return gxe.ExpectColumnValuesToBeBetween(
                 column=rule.column, min_value=_bound(rule.minimum), max_value=_bound(rule.maximum), **condition
@@ -84,6 +98,9 @@ def _prepared(frame: pd.DataFrame, suite: Suite) -> pd.DataFrame:
     """The frame GX sees: empty text as missing, and the text form of numbers that must be whole."""
     prepared = frame.copy()
     for rule in suite.rules:
+        if _on_iso_text(rule) and rule.column in prepared:
+            texts = prepared[rule.column]
+            prepared[rule.column + DATE_SUFFIX] = pd.to_datetime(texts, format="ISO8601", errors="coerce")
         if rule.kind is Kind.WHOLE and rule.column in prepared:
             prepared[rule.column + WHOLE_SUFFIX] = prepared[rule.column].map(
                 lambda v: None if pd.isna(v) else repr(float(v)), na_action="ignore"
@@ -127,7 +144,7 @@ def _rule_result(rule: Rule, outcome: Any, file: str) -> RuleResult:
         found = Problem(file, None, None, f"{result['observed_value']} rows", rule.expected)
         return RuleResult(rule, 1, (found,))
     hits = [
-        (hit.get(ROW_FILE, file), hit.get(ROW_NUMBER), hit.get(rule.column, hit.get(rule.column + WHOLE_SUFFIX)))
+        (hit.get(ROW_FILE, file), hit.get(ROW_NUMBER), _shown(hit, rule.column))
         for hit in result.get("unexpected_index_list") or []
     ]
     if rule.kind is Kind.UNIQUE:
@@ -135,6 +152,15 @@ def _rule_result(rule: Rule, outcome: Any, file: str) -> RuleResult:
     else:
         problems = [problem(rule, hit_file, row, value) for hit_file, row, value in hits]
     return RuleResult(rule, int(result.get("unexpected_count") or len(problems)), tuple(problems))
+
+
+def _shown(hit: dict, column: str) -> object:
+    """The offending value as the source wrote it (a date checked from ISO text shown as its date)."""
+    for name in (column, column + WHOLE_SUFFIX, column + DATE_SUFFIX):
+        if name in hit:
+            value = hit[name]
+            return value.date().isoformat() if isinstance(value, pd.Timestamp) else value
+    return None
 
 
 def _column_problems(rule: Rule, mismatched: dict, file: str) -> list[Problem]:

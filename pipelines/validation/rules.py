@@ -17,6 +17,8 @@ from pipelines import vocabulary
 # Figures before this date are outside what any source of ours covers: a typo, not history.
 EARLIEST_PERIOD = date(1990, 1, 1)
 ISO_DATE_FORMAT = "%Y-%m-%d"
+# A publication date as precise as the source gives it: 2025-07-15, 2025-07 or 2025.
+PUBLISHED_DATE_PATTERN = r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$"
 
 
 class Kind(StrEnum):
@@ -84,6 +86,23 @@ def _listing(names) -> str:
     return ", ".join(sorted(names))
 
 
+def _historic_currency_rules() -> tuple[Rule, ...]:
+    """One rule per withdrawn ISO 4217 code: a figure stated in it must cover a period ending by its withdrawal."""
+    return tuple(
+        Rule(
+            f"{currency.code}_before_withdrawal",
+            Kind.BETWEEN,
+            "period_end",
+            f"a period ending by {currency.last_valid_day}: {currency.code} ({currency.name}) is a historic "
+            f"ISO 4217 code, withdrawn {currency.withdrawn} (ISO 4217 List Three); state later amounts in "
+            f"{currency.replaced_by}",
+            maximum=currency.last_valid_day,
+            only_where=("unit", frozenset({currency.code})),
+        )
+        for currency in vocabulary.historic_currencies().values()
+    )
+
+
 def sheet_structure_suite(columns: tuple[str, ...]) -> Suite:
     """A figure sheet as a table: exactly the reference columns and at least one figure row."""
     return Suite(
@@ -115,8 +134,14 @@ def sheet_cells_suite(text_columns: tuple[str, ...]) -> Suite:
                 for column, suffix in (
                     ("period_start", ", or empty when the start is not stated"),
                     ("period_end", ""),
-                    ("published_date", ", or empty"),
                 )
+            ),
+            Rule(
+                "published_date_iso",
+                Kind.MATCHES,
+                "published_date",
+                "an ISO date YYYY-MM-DD, or YYYY-MM or YYYY when the source gives only the month or year, or empty",
+                pattern=PUBLISHED_DATE_PATTERN,
             ),
             *(
                 Rule(f"{column}_no_formula", Kind.NOT_MATCHES, column, formula, pattern=r"^\s*=")
@@ -142,6 +167,7 @@ def observation_suite(today: date, earliest: date = EARLIEST_PERIOD) -> Suite:
         "measure": "what was counted",
         "value": "the number",
         "unit": "what the number counts",
+        "source_type": "the kind of publisher the figure was read from",
         "quote": "the exact passage the number was read from",
         "source_url": "the address of the document the figure was read in",
     }
@@ -180,6 +206,14 @@ def observation_suite(today: date, earliest: date = EARLIEST_PERIOD) -> Suite:
                 other="measure",
                 values=frozenset((unit, measure) for measure, unit in _measure_units()),
             ),
+            *_historic_currency_rules(),
+            Rule(
+                "source_type_known",
+                Kind.IN_SET,
+                "source_type",
+                "one of " + ", ".join(vocabulary.source_types()) + " (see the reference README)",
+                values=frozenset(vocabulary.source_types()),
+            ),
             Rule(
                 "qualifier_known",
                 Kind.IN_SET,
@@ -211,7 +245,7 @@ def observation_suite(today: date, earliest: date = EARLIEST_PERIOD) -> Suite:
                 Kind.BETWEEN,
                 "published_date",
                 f"a date not after today ({today})",
-                maximum=today,
+                maximum=today.isoformat(),  # ISO text at any precision orders as its date does
             ),
             Rule(
                 "period_in_order",
