@@ -168,7 +168,10 @@ def _shrink_check(shrinks: list[changes.Shrink], refusal: str) -> dg.AssetCheckR
 
 def _table_metadata(con: "duckdb.DuckDBPyConnection", table: str, rows: int, layout: Layout) -> dict:
     described = con.execute(f"DESCRIBE {table}").fetchall()
-    schema = dg.TableSchema(columns=[dg.TableColumn(name, kind) for name, kind, *_ in described])
+    described_as = changes.CHANGE_COLUMN_DESCRIPTIONS if table == "changes" else {}
+    schema = dg.TableSchema(
+        columns=[dg.TableColumn(name, kind, description=described_as.get(name)) for name, kind, *_ in described]
+    )
     cursor = con.execute(f"SELECT * FROM {table} LIMIT 5")
     preview = markdown_table([c[0] for c in cursor.description], [list(r) for r in cursor.fetchall()])
     return {
