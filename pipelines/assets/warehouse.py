@@ -137,7 +137,6 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
         except changes.ShrinkRefused as refusal:
             yield from (outcome.check_result() for outcome in outcomes)
             yield _shrink_check(refusal.shrinks, str(refusal))
-            context.log.error(str(refusal))
             raise dg.Failure(description=str(refusal)) from None
         context.log.info(f"warehouse {layout.relative(layout.warehouse_path)}: {counts}")
         with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
@@ -145,11 +144,12 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
             log = changes.write_changes_file(layout.curated_dir, run_changes, context.run_id)
             for line in changes.short_summary(run_changes):
                 context.log.info(line)
+            in_ui = changes.changes_markdown(run_changes, context.run_id, changes.UI_ROWS_SHOWN)
             for table in TABLE_DESCRIPTIONS:
                 metadata = _table_metadata(con, table, counts[table], layout)
                 if table in ("observations", "changes"):
                     metadata |= {
-                        "changes": dg.MetadataValue.md(changes.changes_markdown(run_changes, context.run_id)),
+                        "changes": dg.MetadataValue.md(in_ui),
                         "change_log": dg.MetadataValue.path(layout.relative(log)),
                     }
                 yield dg.MaterializeResult(asset_key=table, metadata=metadata)
