@@ -100,7 +100,7 @@ def build(layout: Layout) -> dict[str, int]:
 def draw(layout: Layout) -> int:
     """Every chart the chart assets draw, then the report pack; the number of charts."""
     from pipelines.assets.charts import _draw
-    from pipelines.charts.chart import write_charts
+    from pipelines.charts.parallel import write_charts
     from pipelines.report.pack import build_report
 
     count = 0

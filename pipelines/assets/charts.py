@@ -49,7 +49,7 @@ def _chart_asset(layout: Layout, name: str, description: str, files: str) -> dg.
         description=f"{description} Files in assets/charts/: {files}, listed in {name}.index.json.",
     )
     def chart(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        from pipelines.charts.chart import write_charts
+        from pipelines.charts.parallel import write_charts
 
         with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
             drawn, index = write_charts(layout.charts_dir, name, _draw(name, con), log=context.log.info)
