@@ -26,7 +26,7 @@ duckdb = lazy.load("duckdb", error_on_import=True)
 
 SHRINK_LIMIT = 0.2
 IDS_SHOWN = 5
-ROWS_SHOWN = 20
+UI_ROWS_SHOWN = 20
 CHANGE_COLUMNS: dict[str, str] = {
     "run_id": "VARCHAR",
     "recorded_at": "TIMESTAMPTZ",
@@ -39,6 +39,19 @@ CHANGE_COLUMNS: dict[str, str] = {
     "changed_columns": "VARCHAR",
     "accepted_by": "VARCHAR",
     "reason": "VARCHAR",
+}
+CHANGE_COLUMN_DESCRIPTIONS: dict[str, str] = {
+    "run_id": "the Dagster run that built the warehouse version these changes led to",
+    "recorded_at": "when that run recorded them (UTC)",
+    "source_id": "the source the row belongs to",
+    "change": "added, removed, changed, ratio_moved, source_added, source_removed or shrink_accepted",
+    "figure_id": "the figure (both figure ids of a comparison; the first missing ids of an accepted shrink)",
+    "old_value": "the value in the last good warehouse (a source's or shrink's row count before)",
+    "new_value": "the value in this version (a source's or shrink's row count after)",
+    "quote": "the exact words of the figure: the new quote, or the old one of a removed figure",
+    "changed_columns": "for a changed figure: which columns differ (any but the locator)",
+    "accepted_by": "for an accepted shrink: the operating-system user who ran with --accept-shrink",
+    "reason": "for an accepted shrink: the --reason given",
 }
 CHANGE_KINDS = ("added", "removed", "changed", "ratio_moved", "source_added", "source_removed", "shrink_accepted")
 NOT_COMPARED = ("figure_id", "locator")  # a locator names the snapshot file, renamed by a refresh of equal values
@@ -301,9 +314,13 @@ def per_source(rows: list[dict[str, object]]) -> list[list[object]]:
     ]
 
 
-def changes_markdown(rows: list[dict[str, object]], run_id: str) -> str:
-    """The run's change log as markdown: per source, each changed value, ratios moved, sources, consents."""
-    parts = [f"# Changes in run {run_id}", "", *short_summary(rows), ""]
+def changes_markdown(rows: list[dict[str, object]], run_id: str, shown: int | None = None) -> str:
+    """The run's change log as markdown: per source, each changed value, ratios moved, sources, consents.
+
+    For the UI (`shown` rows at most per table) there is no page title and the section titles are bold; the
+    file lists every row.
+    """
+    parts = ([] if shown else [f"# Changes in run {run_id}", ""]) + [*(f"- {line}" for line in short_summary(rows)), ""]
     sections = [
         ("Rows per source", ["source", "added", "removed", "changed"], per_source(rows)),
         ("Values changed", ["figure id", "old", "new", "new quote"],
@@ -325,7 +342,8 @@ def changes_markdown(rows: list[dict[str, object]], run_id: str) -> str:
     ]  # fmt: skip
     for title, header, table in sections:
         if table:
-            parts += [f"## {title}", "", markdown_table(header, table[:ROWS_SHOWN], len(table)), ""]
+            heading = f"**{title}**" if shown else f"## {title}"
+            parts += [heading, "", markdown_table(header, table[:shown], len(table)), ""]
     return "\n".join(parts)
 
 

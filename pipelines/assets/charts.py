@@ -85,7 +85,7 @@ def _chart_asset(layout: Layout, name: str, description: str, files: str) -> dg.
         from pipelines.charts.chart import write_charts
 
         with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
-            drawn, index = write_charts(layout.charts_dir, name, _draw(name, con))
+            drawn, index = write_charts(layout.charts_dir, name, _draw(name, con), log=context.log.info)
         redrawn = sum(chart.redrawn for chart in drawn)
         context.log.info(
             f"{name}: {len(drawn)} chart(s) in {layout.relative(layout.charts_dir)}, {redrawn} redrawn "

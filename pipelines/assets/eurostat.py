@@ -87,7 +87,6 @@ def eurostat_assets(layout: Layout, dataset: Dataset) -> list[dg.AssetsDefinitio
             yield dg.AssetCheckResult(
                 asset_key=key_raw, check_name=INTACT_CHECK, passed=False, description=failure.description
             )
-            context.log.error(failure.description)
             raise
         intact = dg.AssetCheckResult(asset_key=key_raw, check_name=INTACT_CHECK, passed=True)
         if snapshot is None:

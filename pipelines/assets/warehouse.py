@@ -130,7 +130,6 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
         except changes.ShrinkRefused as refusal:
             yield from (outcome.check_result() for outcome in outcomes)
             yield _shrink_check(refusal.shrinks, str(refusal))
-            context.log.error(str(refusal))
             raise dg.Failure(description=str(refusal)) from None
         context.log.info(f"warehouse {layout.relative(layout.warehouse_path)}: {counts}")
         with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
@@ -138,11 +137,12 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
             log = changes.write_changes_file(layout.curated_dir, run_changes, context.run_id)
             for line in changes.short_summary(run_changes):
                 context.log.info(line)
+            in_ui = changes.changes_markdown(run_changes, context.run_id, changes.UI_ROWS_SHOWN)
             for table in TABLE_DESCRIPTIONS:
                 metadata = _table_metadata(con, table, counts[table], layout)
                 if table in ("observations", "changes"):
                     metadata |= {
-                        "changes": dg.MetadataValue.md(changes.changes_markdown(run_changes, context.run_id)),
+                        "changes": dg.MetadataValue.md(in_ui),
                         "change_log": dg.MetadataValue.path(layout.relative(log)),
                     }
                 yield dg.MaterializeResult(asset_key=table, metadata=metadata)
@@ -168,7 +168,10 @@ def _shrink_check(shrinks: list[changes.Shrink], refusal: str) -> dg.AssetCheckR
 
 def _table_metadata(con: "duckdb.DuckDBPyConnection", table: str, rows: int, layout: Layout) -> dict:
     described = con.execute(f"DESCRIBE {table}").fetchall()
-    schema = dg.TableSchema(columns=[dg.TableColumn(name, kind) for name, kind, *_ in described])
+    described_as = changes.CHANGE_COLUMN_DESCRIPTIONS if table == "changes" else {}
+    schema = dg.TableSchema(
+        columns=[dg.TableColumn(name, kind, description=described_as.get(name)) for name, kind, *_ in described]
+    )
     cursor = con.execute(f"SELECT * FROM {table} LIMIT 5")
     preview = markdown_table([c[0] for c in cursor.description], [list(r) for r in cursor.fetchall()])
     return {

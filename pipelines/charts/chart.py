@@ -13,6 +13,7 @@ import duckdb
 from pipelines.charts import style
 from pipelines.exports import write_csv
 from pipelines.files import replaced_on_success
+from pipelines.progress import Progress
 from pipelines.provenance import sha256_of
 
 INDEX_SUFFIX = ".index.json"
@@ -127,16 +128,23 @@ def write_chart(chart: Chart, out_dir: Path, previous: dict | None = None) -> Ch
     """
     fingerprint = chart.fingerprint()
     files = _unchanged_images(out_dir, previous, fingerprint)
-    redrawn = files is None
-    if files is None:
-        plt = style.pyplot()
-        out_dir.mkdir(parents=True, exist_ok=True)
-        fig = chart.draw()
-        try:
-            files = style.save(fig, out_dir / chart.stem)
-        finally:
-            plt.close(fig)
-    files["csv"] = out_dir / f"{chart.stem}.csv"
+    return _written(chart, out_dir, fingerprint, files or draw_chart(chart, out_dir), redrawn=files is None)
+
+
+def draw_chart(chart: Chart, out_dir: Path) -> dict[str, Path]:
+    """Draw one chart and save its SVG, PNG and PDF."""
+    plt = style.pyplot()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fig = chart.draw()
+    try:
+        return style.save(fig, out_dir / chart.stem)
+    finally:
+        plt.close(fig)
+
+
+def _written(chart: Chart, out_dir: Path, fingerprint: str, images: dict[str, Path], redrawn: bool) -> ChartFiles:
+    """Write the chart's CSV beside its images and describe all four files."""
+    files = {**images, "csv": out_dir / f"{chart.stem}.csv"}
     write_csv(files["csv"], chart.columns, chart.plotted)
     return ChartFiles(
         chart.stem, files, chart.title, chart.subtitle, chart.notes, chart.source_line, chart.figure_ids,
@@ -155,11 +163,27 @@ def _unchanged_images(out_dir: Path, previous: dict | None, fingerprint: str) ->
     return files if all(sha256_of(path) == recorded.get(kind) for kind, path in files.items()) else None
 
 
-def write_charts(out_dir: Path, name: str, charts: Iterable[Chart]) -> tuple[list[ChartFiles], Path]:
-    """Write every chart an asset draws (redrawing only those whose fingerprint or files changed), then its index."""
+def write_charts(
+    out_dir: Path, name: str, charts: Iterable[Chart], log: Callable[[str], None] | None = None
+) -> tuple[list[ChartFiles], Path]:
+    """Write every chart an asset draws, then its index. Only charts whose fingerprint or files changed are
+    drawn, on every core (pipelines.charts.parallel), with their progress shown and sent to `log`."""
+    from pipelines.charts.parallel import draw_charts
+
     index = out_dir / f"{name}{INDEX_SUFFIX}"
     previous = {entry["stem"]: entry for entry in read_index(index)}
-    written = [write_chart(chart, out_dir, previous.get(chart.stem)) for chart in charts]
+    charts = list(charts)
+    fingerprints = [chart.fingerprint() for chart in charts]
+    kept = [
+        _unchanged_images(out_dir, previous.get(chart.stem), fingerprint)
+        for chart, fingerprint in zip(charts, fingerprints, strict=True)
+    ]
+    pending = [chart for chart, images in zip(charts, kept, strict=True) if images is None]
+    drawn = draw_charts(pending, out_dir, Progress(f"{name} charts", len(pending), log or (lambda line: None)))
+    written = [
+        _written(chart, out_dir, fingerprint, images or drawn[chart.stem], redrawn=images is None)
+        for chart, fingerprint, images in zip(charts, fingerprints, kept, strict=True)
+    ]
     return written, write_index(out_dir, name, written)
 
 
