@@ -112,7 +112,8 @@ QUESTION = (
     "table sets the most recent migrants-side figure against an employers-side figure for exactly the same "
     "period. A ratio above 1 means the state acted against more migrants than employers."
 )
-SUMMARY_HEADINGS = ("Place, period", "Migrants side", "Employers side", "Ratio", "Source", "Cited")
+SUMMARY_HEADINGS = ("Place, period", "Migrants side", "Employers side", "Ratio", "Source (kind)", "Cited")
+SOURCE_TYPE_WORDS = {"ngo_or_research": "NGO or research"}  # pipelines/vocabulary/source_types.csv in words
 METHODS = [
     (
         "Why periods and measures differ between countries",
@@ -182,8 +183,14 @@ def _summary_rows(pairs: list[dict], rows: dict[str, dict], reference_of: dict[s
 
 
 def source_kind(*rows: dict) -> str:
-    """Who published a pair's figures, each publisher once, by a short name."""
-    return "; ".join(dict.fromkeys(short_name(str(row["publisher"] or row["source_id"])) for row in rows))
+    """Who published a pair's figures and what kind of source it is, each once: 'Prosud.kz (news)'."""
+    return "; ".join(
+        dict.fromkeys(
+            f"{short_name(str(row['publisher'] or row['source_id']))} "
+            f"({SOURCE_TYPE_WORDS.get(row['source_type'], row['source_type'].replace('_', ' '))})"
+            for row in rows
+        )
+    )
 
 
 def short_name(publisher: str) -> str:
