@@ -16,7 +16,7 @@ def typed(name: str, text: str) -> object:
         return None
     if name == "value" and text.isdigit():
         return int(text)
-    if name in DATE_COLUMNS:
+    if name in DATE_COLUMNS and len(text) == len("2008-12-31"):  # a month or a year alone stays text
         return dt.date.fromisoformat(text)
     return text
 
