@@ -18,15 +18,15 @@ from pathlib import Path
 
 import lazy_loader as lazy
 
-from pipelines.assets.metadata import markdown_table
 from pipelines.files import replaced_on_success
+from pipelines.markdown import markdown_table
 from pipelines.validation.checks import CURATED_KIND
 
 duckdb = lazy.load("duckdb", error_on_import=True)
 
 SHRINK_LIMIT = 0.2
 IDS_SHOWN = 5
-ROWS_SHOWN = 20
+UI_ROWS_SHOWN = 20
 CHANGE_COLUMNS: dict[str, str] = {
     "run_id": "VARCHAR",
     "recorded_at": "TIMESTAMPTZ",
@@ -301,9 +301,13 @@ def per_source(rows: list[dict[str, object]]) -> list[list[object]]:
     ]
 
 
-def changes_markdown(rows: list[dict[str, object]], run_id: str) -> str:
-    """The run's change log as markdown: per source, each changed value, ratios moved, sources, consents."""
-    parts = [f"# Changes in run {run_id}", "", *short_summary(rows), ""]
+def changes_markdown(rows: list[dict[str, object]], run_id: str, shown: int | None = None) -> str:
+    """The run's change log as markdown: per source, each changed value, ratios moved, sources, consents.
+
+    For the UI (`shown` rows at most per table) there is no page title and the section titles are bold; the
+    file lists every row.
+    """
+    parts = ([] if shown else [f"# Changes in run {run_id}", ""]) + [*(f"- {line}" for line in short_summary(rows)), ""]
     sections = [
         ("Rows per source", ["source", "added", "removed", "changed"], per_source(rows)),
         ("Values changed", ["figure id", "old", "new", "new quote"],
@@ -325,7 +329,8 @@ def changes_markdown(rows: list[dict[str, object]], run_id: str) -> str:
     ]  # fmt: skip
     for title, header, table in sections:
         if table:
-            parts += [f"## {title}", "", markdown_table(header, table[:ROWS_SHOWN], len(table)), ""]
+            heading = f"**{title}**" if shown else f"## {title}"
+            parts += [heading, "", markdown_table(header, table[:shown], len(table)), ""]
     return "\n".join(parts)
 
 

@@ -13,7 +13,8 @@ from eurostat_server import Answer, EurostatStub
 from test_eurostat import run as run_dataset
 
 from conftest import copy_sources, failure_text, materialise
-from pipelines.changes import changes_file
+from pipelines import columns
+from pipelines.changes import CHANGE_COLUMNS, changes_file
 from pipelines.definitions import build_definitions
 from pipelines.eurostat import client, snapshots
 from pipelines.eurostat.errors import SnapshotError
@@ -253,3 +254,7 @@ def test_change_log_after_a_corrected_an_added_and_a_removed_figure(project):
     log = changes_file(project.curated_dir, result.run_id).read_text(encoding="utf-8")
     assert "1 value changed: KAZ-2008-FIDH-01 136000 → 136001" in log
     assert "source removed: eurostat_migr_eirtn (220 rows)" in log
+
+
+def test_every_column_of_changes_is_described():
+    assert all(columns.describe("changes", name) for name in CHANGE_COLUMNS)

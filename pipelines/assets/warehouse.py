@@ -7,15 +7,14 @@ import dagster as dg
 import lazy_loader as lazy
 from pydantic import Field
 
-from pipelines import changes
-from pipelines.assets.figures import staged_files
-from pipelines.assets.metadata import markdown_table
+from pipelines import changes, columns
 from pipelines.layout import Layout
+from pipelines.markdown import markdown_table
 from pipelines.validation.checks import CheckOutcome, blocked_failure
 from pipelines.validation.rejected import rejected_table_sql
 from pipelines.validation.report import write_report
 from pipelines.validation.warehouse_checks import CHECKS, warehouse_checks
-from pipelines.warehouse import StagedSource, WarehouseBusyError, build_warehouse
+from pipelines.warehouse import StagedSource, WarehouseBusyError, build_warehouse, staged_files
 
 duckdb = lazy.load("duckdb", error_on_import=True)
 
@@ -52,6 +51,10 @@ TABLE_DESCRIPTIONS = {
         "Every usable cell of every Eurostat dataset at full detail (one column per dimension, e.g. citizen, "
         "age, sex), with jurisdiction, period, value and Eurostat's flags; observations holds the totals."
     ),
+    "observations_cited": (
+        "A view of observations with what ties each figure to its raw file: the source's title, the raw file's "
+        "path and sha256, and when it was obtained. The data package's figures.csv is read from it."
+    ),
     "rejected_rows": (
         "Rows the sources' staging refused and quarantined (file, row, column, value, reason, run id). Runs that "
         "were stopped also log theirs in data/curated/rejected.duckdb."
@@ -85,7 +88,11 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
             group_name="warehouse",
             kinds={"duckdb"},
             description=description,
-            deps=list(staged_keys.values()) if table in SOURCE_TABLES else ["observations"],
+            deps=list(staged_keys.values())
+            if table in SOURCE_TABLES
+            else ["observations", "sources"]
+            if table == "observations_cited"
+            else ["observations"],
         )
         for table, description in TABLE_DESCRIPTIONS.items()
     ]
@@ -142,7 +149,6 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
         except changes.ShrinkRefused as refusal:
             yield from (outcome.check_result() for outcome in outcomes)
             yield _shrink_check(refusal.shrinks, str(refusal))
-            context.log.error(str(refusal))
             raise dg.Failure(description=str(refusal)) from None
         context.log.info(f"warehouse {layout.relative(layout.warehouse_path)}: {counts}")
         with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
@@ -150,11 +156,12 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
             log = changes.write_changes_file(layout.curated_dir, run_changes, context.run_id)
             for line in changes.short_summary(run_changes):
                 context.log.info(line)
+            in_ui = changes.changes_markdown(run_changes, context.run_id, changes.UI_ROWS_SHOWN)
             for table in TABLE_DESCRIPTIONS:
                 metadata = _table_metadata(con, table, counts[table], layout)
                 if table in ("observations", "changes"):
                     metadata |= {
-                        "changes": dg.MetadataValue.md(changes.changes_markdown(run_changes, context.run_id)),
+                        "changes": dg.MetadataValue.md(in_ui),
                         "change_log": dg.MetadataValue.path(layout.relative(log)),
                     }
                 yield dg.MaterializeResult(asset_key=table, metadata=metadata)
@@ -179,8 +186,11 @@ def _shrink_check(shrinks: list[changes.Shrink], refusal: str) -> dg.AssetCheckR
 
 
 def _table_metadata(con: "duckdb.DuckDBPyConnection", table: str, rows: int, layout: Layout) -> dict:
+    """Row count, each column's type and description (`pipelines/columns.yml`), and a preview."""
     described = con.execute(f"DESCRIBE {table}").fetchall()
-    schema = dg.TableSchema(columns=[dg.TableColumn(name, kind) for name, kind, *_ in described])
+    schema = dg.TableSchema(
+        columns=[dg.TableColumn(name, kind, description=columns.describe(table, name)) for name, kind, *_ in described]
+    )
     cursor = con.execute(f"SELECT * FROM {table} LIMIT 5")
     preview = markdown_table([c[0] for c in cursor.description], [list(r) for r in cursor.fetchall()])
     return {

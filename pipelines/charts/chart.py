@@ -3,7 +3,7 @@
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -127,16 +127,23 @@ def write_chart(chart: Chart, out_dir: Path, previous: dict | None = None) -> Ch
     """
     fingerprint = chart.fingerprint()
     files = _unchanged_images(out_dir, previous, fingerprint)
-    redrawn = files is None
-    if files is None:
-        plt = style.pyplot()
-        out_dir.mkdir(parents=True, exist_ok=True)
-        fig = chart.draw()
-        try:
-            files = style.save(fig, out_dir / chart.stem)
-        finally:
-            plt.close(fig)
-    files["csv"] = out_dir / f"{chart.stem}.csv"
+    return _written(chart, out_dir, fingerprint, files or draw_chart(chart, out_dir), redrawn=files is None)
+
+
+def draw_chart(chart: Chart, out_dir: Path) -> dict[str, Path]:
+    """Draw one chart and save its SVG, PNG and PDF."""
+    plt = style.pyplot()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fig = chart.draw()
+    try:
+        return style.save(fig, out_dir / chart.stem)
+    finally:
+        plt.close(fig)
+
+
+def _written(chart: Chart, out_dir: Path, fingerprint: str, images: dict[str, Path], redrawn: bool) -> ChartFiles:
+    """Write the chart's CSV beside its images and describe all four files."""
+    files = {**images, "csv": out_dir / f"{chart.stem}.csv"}
     write_csv(files["csv"], chart.columns, chart.plotted)
     return ChartFiles(
         chart.stem, files, chart.title, chart.subtitle, chart.notes, chart.source_line, chart.figure_ids,
@@ -153,14 +160,6 @@ def _unchanged_images(out_dir: Path, previous: dict | None, fingerprint: str) ->
     if set(files) != set(style.FORMATS) or any(not path.exists() for path in files.values()):
         return None
     return files if all(sha256_of(path) == recorded.get(kind) for kind, path in files.items()) else None
-
-
-def write_charts(out_dir: Path, name: str, charts: Iterable[Chart]) -> tuple[list[ChartFiles], Path]:
-    """Write every chart an asset draws (redrawing only those whose fingerprint or files changed), then its index."""
-    index = out_dir / f"{name}{INDEX_SUFFIX}"
-    previous = {entry["stem"]: entry for entry in read_index(index)}
-    written = [write_chart(chart, out_dir, previous.get(chart.stem)) for chart in charts]
-    return written, write_index(out_dir, name, written)
 
 
 def write_index(out_dir: Path, name: str, charts: list[ChartFiles]) -> Path:

@@ -1,0 +1,40 @@
+"""Progress of long work: a live line on a terminal, plain lines otherwise, and a line in the run log every
+LOG_EVERY items (what the Dagster UI shows)."""
+
+import sys
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+LOG_EVERY = 10
+CLEAR_LINE = "\r\033[K"
+
+
+class Progress:
+    """Counts items done out of `total` and tells the reader: `charts: 12/57, 8 s, drew headline_kor_2022`."""
+
+    def __init__(self, what: str, total: int, log: Callable[[str], None], stream: TextIO | None = None) -> None:
+        self.what, self.total, self.log = what, total, log
+        self.stream = stream or sys.stdout
+        self.live = self.stream.isatty()
+        self.done = 0
+        self.started = time.monotonic()
+
+    def line(self, name: str) -> str:
+        """What has been done so far, how long it took, and the last item."""
+        return f"{self.what}: {self.done}/{self.total}, {time.monotonic() - self.started:.0f} s, drew {name}"
+
+    def advance(self, name: str) -> None:
+        """One more item (`name`) is done."""
+        self.done += 1
+        line = self.line(name)
+        milestone = self.done % LOG_EVERY == 0 or self.done == self.total
+        if self.live:
+            self.stream.write(CLEAR_LINE + line + ("\n" if self.done == self.total else ""))
+            self.stream.flush()
+        elif milestone:
+            print(line, file=self.stream, flush=True)
+        if milestone:
+            if self.live and self.done < self.total:
+                self.stream.write(CLEAR_LINE)
+            self.log(line)
