@@ -106,7 +106,7 @@ def _time_report(layout, out: Path) -> float:
     import shutil
 
     from pipelines.layout import Layout
-    from pipelines.report.build import build_report
+    from pipelines.report.pack import build_report
 
     copy = Layout(out / "project")
     shutil.copytree(layout.charts_dir, copy.charts_dir)

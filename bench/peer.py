@@ -22,16 +22,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipelines import sheets  # noqa: E402
-from pipelines.assets.figures import sheet_origin, staged_files, write_sheet_staging  # noqa: E402
 from pipelines.eurostat import snapshots, staging  # noqa: E402
+from pipelines.kinds.figure_sheet import sheet_origin, sheet_provenance  # noqa: E402
+from pipelines.kinds.registry import discover_sources  # noqa: E402
 from pipelines.layout import Layout  # noqa: E402
 from pipelines.schema import OBSERVATION_COLUMNS  # noqa: E402
-from pipelines.sources import read_registry  # noqa: E402
 from pipelines.validation.checks import CURATED_KIND, validate_staged  # noqa: E402
 from pipelines.validation.rejected import record_rejected, rejected_table_sql  # noqa: E402
 from pipelines.validation.rules import sheet_cells_suite, sheet_structure_suite  # noqa: E402
 from pipelines.validation.warehouse_checks import warehouse_checks  # noqa: E402
-from pipelines.warehouse import StagedSource, build_warehouse, write_staged  # noqa: E402
+from pipelines.warehouse import (  # noqa: E402
+    StagedSource,
+    build_warehouse,
+    staged_files,
+    write_provenance,
+    write_staged,
+)
 
 RUN_ID = "peer"
 CHART_NAMES = [
@@ -58,7 +64,11 @@ def stage_sheet(layout: Layout, sheet: sheets.Sheet) -> None:
     record_rejected(layout, sheet.source_id, problems, RUN_ID)
     if problems:
         raise SystemExit(f"{shown}: {len(problems)} bad row(s)")
-    write_sheet_staging(layout, sheet, checked.kept[list(OBSERVATION_COLUMNS)], sheet_origin(layout, sheet)[0])
+    frame = checked.kept[list(OBSERVATION_COLUMNS)]
+    parquet, provenance_file = staged_files(layout, sheet.source_id)
+    write_staged(frame, parquet)
+    provenance = sheet_provenance(layout, sheet, sheet_origin(layout, sheet)[0], CURATED_KIND)
+    write_provenance(provenance_file, {**provenance, "row_count": len(frame)})
 
 
 def stage_dataset(layout: Layout, dataset) -> None:
@@ -70,15 +80,13 @@ def stage_dataset(layout: Layout, dataset) -> None:
     record_rejected(layout, dataset.source_id, checked.rejected, RUN_ID)
     parquet, provenance_file = staged_files(layout, dataset.source_id)
     write_staged(checked.kept, parquet)
-    staging.write_provenance(provenance_file, {**staged.provenance, "row_count": len(checked.kept)})
+    write_provenance(provenance_file, {**staged.provenance, "row_count": len(checked.kept)})
 
 
 def build(layout: Layout) -> dict[str, int]:
     """Union the staged sources into the warehouse, with the warehouse checks before the swap."""
-    registry = read_registry(layout)
-    ids = [sheet.source_id for sheet in registry.sheets] + [dataset.source_id for dataset in registry.datasets]
     staged = []
-    for source_id in ids:
+    for source_id in [source.source_id for _, source in discover_sources(layout)]:
         parquet, provenance = staged_files(layout, source_id)
         staged.append(StagedSource(source_id, parquet, json.loads(provenance.read_text(encoding="utf-8"))))
 
@@ -92,8 +100,8 @@ def build(layout: Layout) -> dict[str, int]:
 def draw(layout: Layout) -> int:
     """Every chart the chart assets draw, then the report pack; the number of charts."""
     from pipelines.assets.charts import _draw
-    from pipelines.charts.chart import write_charts
-    from pipelines.report.build import build_report
+    from pipelines.charts.parallel import write_charts
+    from pipelines.report.pack import build_report
 
     count = 0
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
@@ -106,11 +114,8 @@ def draw(layout: Layout) -> int:
 
 def run_peer(layout: Layout, charts: bool = True) -> dict:
     """The whole peer run on `layout` (its data/raw is read, its curated and assets folders written)."""
-    registry = read_registry(layout)
-    for sheet in registry.sheets:
-        stage_sheet(layout, sheet)
-    for dataset in registry.datasets:
-        stage_dataset(layout, dataset)
+    for kind, source in discover_sources(layout):
+        (stage_sheet if kind.name == CURATED_KIND else stage_dataset)(layout, source)
     counts = build(layout)
     return {"tables": counts, "charts": draw(layout) if charts else 0}
 

@@ -55,7 +55,7 @@ def profile_eurostat(options) -> None:
 
 def profile_report(options) -> None:
     from pipelines.layout import Layout, default_layout
-    from pipelines.report.build import build_report
+    from pipelines.report.pack import build_report
 
     built = default_layout()
     if not built.warehouse_path.exists():

@@ -248,7 +248,7 @@ def incremental_part(options) -> list[Figure]:
     """
     import dagster as dg
 
-    from pipelines.assets.figures import raw_key
+    from pipelines.assets.sources import raw_key
     from pipelines.definitions import build_definitions
     from pipelines.layout import Layout
     from pipelines.sheets import source_id_for

@@ -134,7 +134,7 @@ def report(jurisdictions: str | None, first_year: int | None, last_year: int | N
     """Write the report pack for a selection; print where, or why not."""
     from pathlib import Path
 
-    from pipelines.report.build import build_report
+    from pipelines.report.pack import build_report
     from pipelines.report.selection import Selection
 
     layout = default_layout()

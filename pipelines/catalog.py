@@ -4,9 +4,15 @@ import warnings
 
 import dagster as dg
 
+from pipelines import columns
 from pipelines.schema import OBSERVATION_COLUMNS
 
-STAGING_SCHEMA = dg.TableSchema(columns=[dg.TableColumn(name, kind) for name, kind in OBSERVATION_COLUMNS.items()])
+STAGING_SCHEMA = dg.TableSchema(
+    columns=[
+        dg.TableColumn(name, kind, description=columns.describe("observations", name))
+        for name, kind in OBSERVATION_COLUMNS.items()
+    ]
+)
 
 
 def _declared(spec: dg.AssetSpec) -> dg.AssetSpec:

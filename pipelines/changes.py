@@ -18,8 +18,8 @@ from pathlib import Path
 
 import lazy_loader as lazy
 
-from pipelines.assets.metadata import markdown_table
 from pipelines.files import replaced_on_success
+from pipelines.markdown import markdown_table
 from pipelines.validation.checks import CURATED_KIND
 
 duckdb = lazy.load("duckdb", error_on_import=True)
@@ -39,19 +39,6 @@ CHANGE_COLUMNS: dict[str, str] = {
     "changed_columns": "VARCHAR",
     "accepted_by": "VARCHAR",
     "reason": "VARCHAR",
-}
-CHANGE_COLUMN_DESCRIPTIONS: dict[str, str] = {
-    "run_id": "the Dagster run that built the warehouse version these changes led to",
-    "recorded_at": "when that run recorded them (UTC)",
-    "source_id": "the source the row belongs to",
-    "change": "added, removed, changed, ratio_moved, source_added, source_removed or shrink_accepted",
-    "figure_id": "the figure (both figure ids of a comparison; the first missing ids of an accepted shrink)",
-    "old_value": "the value in the last good warehouse (a source's or shrink's row count before)",
-    "new_value": "the value in this version (a source's or shrink's row count after)",
-    "quote": "the exact words of the figure: the new quote, or the old one of a removed figure",
-    "changed_columns": "for a changed figure: which columns differ (any but the locator)",
-    "accepted_by": "for an accepted shrink: the operating-system user who ran with --accept-shrink",
-    "reason": "for an accepted shrink: the --reason given",
 }
 CHANGE_KINDS = ("added", "removed", "changed", "ratio_moved", "source_added", "source_removed", "shrink_accepted")
 NOT_COMPARED = ("figure_id", "locator")  # a locator names the snapshot file, renamed by a refresh of equal values

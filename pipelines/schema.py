@@ -1,5 +1,8 @@
 """The common observation schema every source is turned into (DESIGN §3)."""
 
+ROW_FILE, ROW_NUMBER = "_file", "_row"  # the columns every validated frame or table carries to name its rows
+ISO_DATE_FORMAT = "%Y-%m-%d"
+
 OBSERVATION_COLUMNS: dict[str, str] = {
     "figure_id": "VARCHAR NOT NULL",
     "source_id": "VARCHAR NOT NULL",

@@ -10,15 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import lazy_loader as lazy
 
 from pipelines.problems import BadInputError, Problem
-from pipelines.schema import OBSERVATION_COLUMNS
-from pipelines.validation.results import ROW_FILE, ROW_NUMBER
-from pipelines.validation.rules import ISO_DATE_FORMAT
+from pipelines.schema import ISO_DATE_FORMAT, OBSERVATION_COLUMNS, ROW_FILE, ROW_NUMBER
 from pipelines.vocabulary import UNKNOWN_SOURCE_TYPE
 
 pd = lazy.load("pandas", error_on_import=True)
@@ -42,6 +41,23 @@ UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True)
+class SheetCells:
+    """A sheet's cells as text (with `_file` and `_row`), what the reader noted (tabs skipped, formulas whose
+    saved result was used), and for a workbook each tab's column letters, to name a problem by its cell."""
+
+    cells: pd.DataFrame
+    notes: tuple[str, ...] = ()
+    letters: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def locate(self, problem: Problem) -> Problem:
+        """A problem in a workbook tab named by its cell (`H12`); any other problem as it is."""
+        letter = self.letters.get(problem.file, {}).get(problem.column or "")
+        if letter and str(problem.row).isdigit():
+            return replace(problem, row=f"{letter}{problem.row}")
+        return problem
+
+
+@dataclass(frozen=True)
 class Sheet:
     """A figure sheet on disk and the source id it is known by."""
 
@@ -59,24 +75,8 @@ def source_id_for(path: Path) -> str:
 
 
 def discover_sheets(figures_dir: Path) -> list[Sheet]:
-    """Every CSV in the figures folder, in name order, each with a distinct source id."""
-    sheets = [Sheet(source_id_for(path), path) for path in sorted(figures_dir.glob("*.csv"))]
-    seen: dict[str, Path] = {}
-    for sheet in sheets:
-        if sheet.source_id in seen:
-            raise BadInputError(
-                [
-                    Problem(
-                        sheet.name,
-                        None,
-                        None,
-                        None,
-                        f"a file name distinct from {seen[sheet.source_id].name}",
-                    )
-                ]
-            )
-        seen[sheet.source_id] = sheet.path
-    return sheets
+    """Every CSV in the figures folder, in name order."""
+    return [Sheet(source_id_for(path), path) for path in sorted(figures_dir.glob("*.csv"))]
 
 
 def _refuse(shown_as: str, row: int | None, value: str | None, expected: str) -> BadInputError:

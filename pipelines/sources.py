@@ -17,7 +17,6 @@ from pipelines import vocabulary
 from pipelines.layout import Layout, UnsafePathError
 from pipelines.problems import BadInputError, Problem
 from pipelines.provenance import OPTIONAL_ORIGIN_FIELDS
-from pipelines.sheets import Sheet, discover_sheets
 
 EUROSTAT_API = "https://ec.europa.eu/eurostat/api/dissemination"
 FORMATS = ("jsonstat", "sdmx-csv")
@@ -54,6 +53,11 @@ class Dataset:
     description: str = ""
 
     @property
+    def path(self) -> Path:
+        """The registry file that declares the dataset."""
+        return self.registry_file
+
+    @property
     def target_group(self) -> str:
         return next(group for measure, group in vocabulary.measures() if measure == self.measure)
 
@@ -81,9 +85,8 @@ class Dataset:
 
 @dataclass(frozen=True)
 class Registry:
-    """Every declared source of a checkout."""
+    """Every declared official dataset of a checkout."""
 
-    sheets: list[Sheet]
     datasets: list[Dataset]
 
 
@@ -156,6 +159,5 @@ def registry_dir(layout: Layout) -> Path:
 
 
 def read_registry(layout: Layout) -> Registry:
-    """Every source of the checkout: discovered figure sheets and the declared official datasets."""
-    datasets = [read_dataset(layout, path) for path in sorted(registry_dir(layout).glob("*.yml"))]
-    return Registry(sheets=discover_sheets(layout.figures_dir), datasets=datasets)
+    """Every official dataset declared in the checkout (figure sheets declare themselves: `pipelines.sheets`)."""
+    return Registry(datasets=[read_dataset(layout, path) for path in sorted(registry_dir(layout).glob("*.yml"))])

@@ -21,6 +21,7 @@ from pipelines.layout import Layout
 from pipelines.provenance import sha256_of
 from pipelines.sheets import source_id_for
 from pipelines.sources import registry_dir
+from pipelines.spreadsheets import SPREADSHEET_SUFFIXES
 
 FILES_GROUP = "raw"
 PACKAGE = Path(__file__).parent
@@ -37,8 +38,10 @@ def owner(layout: Layout, relative: str) -> str | None:
     """The source id a file under `data/raw/` belongs to, if any."""
     path = layout.raw_dir / relative
     parts = Path(relative).parts
-    if path.parent == layout.figures_dir and path.name.endswith((".csv", ".meta.yml")):
-        return source_id_for(Path(path.name.removesuffix(".meta.yml").removesuffix(".csv") + ".csv"))
+    if path.parent == layout.figures_dir and path.name.endswith(".meta.yml"):
+        return source_id_for(Path(path.name.removesuffix(".meta.yml") + ".csv"))
+    if path.parent == layout.figures_dir and path.suffix.lower() in (".csv", *SPREADSHEET_SUFFIXES):
+        return source_id_for(path)
     if path.parent == registry_dir(layout) and path.suffix == ".yml":
         return path.stem
     if len(parts) >= 3 and parts[0] == "eurostat":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from pipelines import vocabulary
 from pipelines.changes import create_changes_table
 from pipelines.eurostat.detail import load_detail
 from pipelines.files import replaced_on_success
+from pipelines.layout import Layout
 from pipelines.schema import OBSERVATION_COLUMNS, SOURCE_COLUMNS
 
 duckdb = lazy.load("duckdb", error_on_import=True)
@@ -20,6 +22,7 @@ pd = lazy.load("pandas", error_on_import=True)
 ANALYST_TABLES = (
     "observations", "comparisons", "measures", "units", "sources", "eurostat_detail", "rejected_rows", "changes",
 )  # fmt: skip
+VIEWS = ("observations_cited",)
 
 
 class WarehouseBusyError(RuntimeError):
@@ -33,6 +36,17 @@ class StagedSource:
     source_id: str
     parquet: Path
     provenance: dict[str, object]
+
+
+def staged_files(layout: Layout, source_id: str) -> tuple[Path, Path]:
+    """Where a source's staged observations (Parquet) and provenance record (its row of `sources`) live."""
+    return layout.staging_dir / f"{source_id}.parquet", layout.staging_dir / f"{source_id}.source.json"
+
+
+def write_provenance(path: Path, record: dict[str, object]) -> None:
+    """Write a source's provenance record, replacing the previous one only on success."""
+    with replaced_on_success(path) as temporary:
+        temporary.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
 
 
 def write_staged(frame: pd.DataFrame, target: Path) -> None:
@@ -146,6 +160,8 @@ def build_warehouse(
             if guard:
                 guard(con)
             con.execute("ALTER TABLE observations ADD PRIMARY KEY (figure_id)")
-            counts = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ANALYST_TABLES}
+            counts = {
+                table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in (*ANALYST_TABLES, *VIEWS)
+            }
             con.execute("CHECKPOINT")
     return counts

@@ -3,6 +3,7 @@
 its rows or the file are kept as rejected, and the last good warehouse and charts stay byte for byte."""
 
 import csv
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -13,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from workbooks import typed, write_ods, write_xlsx
 
 from conftest import failure_text, materialise
 from pipelines.layout import Layout
@@ -118,6 +120,79 @@ def incomplete_origin(layout: Layout) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("  license:", "  licence_note:"), encoding="utf-8")
 
 
+def workbook(edit: Callable | None = None, name: str = "figures.xlsx", tabs: dict | None = None):
+    """A workbook holding the good row in tab 'KAZ' (cells typed), with a copy of the origin sidecar;
+    `edit(workbook)` then changes it with openpyxl."""
+
+    def change(layout: Layout) -> None:
+        names = header().split(",")
+        good = [typed(column, text) for column, text in zip(names, next(csv.reader([GOOD_ROW])), strict=True)]
+        path = layout.figures_dir / name
+        content = tabs if tabs is not None else {"KAZ": [names, good]}
+        if path.suffix == ".ods":
+            write_ods(path, content)
+        else:
+            book = write_xlsx(path, content)
+            if edit:
+                edit(book)
+                book.save(path)
+        shutil.copy(layout.root / SIDECAR, path.with_name(path.stem + ".meta.yml"))
+
+    return change
+
+
+def put(cell: str, value: object, tab: str = "KAZ"):
+    def edit(book) -> None:
+        book[tab][cell] = value
+
+    return edit
+
+
+def text_formula(book) -> None:
+    cell = book["KAZ"]["Q2"]
+    cell.value = '=HYPERLINK("http://evil.example","click")'
+    cell.data_type = "s"  # typed as text, not as a formula
+
+
+def merged(book) -> None:
+    book["KAZ"].merge_cells("K2:L2")
+
+
+def hidden_row(book) -> None:
+    sheet = book["KAZ"]
+    sheet.append([cell.value for cell in sheet[2]])
+    sheet["A3"] = "TST-2020-02"
+    sheet.row_dimensions[3].hidden = True
+
+
+def hidden_tab(book) -> None:
+    book.create_sheet("Visible").append(["notes"])
+    book["KAZ"].sheet_state = "hidden"
+
+
+def second_tab_same_id(book) -> None:
+    copy = book.copy_worksheet(book["KAZ"])
+    copy.title = "KAZ 2"
+
+
+def raw_file(content: bytes, name: str = "figures.xlsx"):
+    def change(layout: Layout) -> None:
+        (layout.figures_dir / name).write_bytes(content)
+
+    return change
+
+
+def truncated_workbook(layout: Layout) -> None:
+    workbook()(layout)
+    path = layout.figures_dir / "figures.xlsx"
+    path.write_bytes(path.read_bytes()[:300])
+
+
+def huge_workbook(layout: Layout) -> None:
+    with (layout.figures_dir / "figures.xlsx").open("wb") as handle:
+        handle.write(b"PK\x03\x04" + bytes(50 * 1024 * 1024))
+
+
 @dataclass(frozen=True)
 class Case:
     """A malformed input, what the run must say, and what is kept as rejected: (row, column, value) or the
@@ -180,8 +255,37 @@ CASES = [
 ]  # fmt: skip
 
 
+XLSX, ODS, BOOK = "figures.xlsx, tab 'KAZ'", "figures.ods, tab 'KAZ'", "figures_figures"
+WORKBOOK_CASES = [
+    Case("xlsx-non-numeric", workbook(put("H2", "lots")), (XLSX, "cell H2 (value)", "got 'lots'", "digits only"), ("H2", "value", "lots"), BOOK),
+    Case("xlsx-decimal-count", workbook(put("H2", 12.5)), (XLSX, "cell H2 (value)", "'12.5'", "a whole number for a count unit"), ("H2", "value", "12.5"), BOOK),
+    Case("xlsx-negative", workbook(put("H2", -5)), (XLSX, "cell H2 (value)", "'-5'", "non-negative"), ("H2", "value", "-5"), BOOK),
+    Case("xlsx-thousands-text", workbook(put("H2", "136,000")), (XLSX, "cell H2 (value)", "'136,000'", "digits only"), ("H2", "value", "136,000"), BOOK),
+    Case("xlsx-date-with-time", workbook(put("E2", dt.datetime(2020, 12, 31, 10, 30))), (XLSX, "cell E2 (period_end)", "'2020-12-31 10:30:00'", "YYYY-MM-DD"), ("E2", "period_end", "2020-12-31 10:30:00"), BOOK),
+    Case("xlsx-date-day-first-text", workbook(put("E2", "31/12/2020")), (XLSX, "cell E2 (period_end)", "'31/12/2020'", "YYYY-MM-DD"), ("E2", "period_end", "31/12/2020"), BOOK),
+    Case("xlsx-future-end", workbook(put("E2", dt.date(2099, 12, 31))), (XLSX, "cell E2 (period_end)", "'2099-12-31'", "not in the future"), ("E2", "period_end", "2099-12-31"), BOOK),
+    Case("xlsx-unknown-measure", workbook(put("G2", "jailed")), (XLSX, "cell G2 (measure)", "'jailed'", "arrested"), ("G2", "measure", "jailed"), BOOK),
+    Case("xlsx-unknown-jurisdiction", workbook(put("B2", "KAZAKH")), (XLSX, "cell B2 (jurisdiction_iso3)", "'KAZAKH'", "ISO 3166-1 alpha-3"), ("B2", "jurisdiction_iso3", "KAZAKH"), BOOK),
+    Case("xlsx-formula-typed-as-text", workbook(text_formula), (XLSX, "cell Q2 (quote)", "not a spreadsheet formula"), ("Q2", "quote", '=HYPERLINK("http://evil.example","click")'), BOOK),
+    Case("xlsx-formula-without-result", workbook(put("H2", "=6*2")), (XLSX, "cell H2 (value)", "got '=6*2'", "a saved result"), ("H2", "value", "=6*2"), BOOK),
+    Case("xlsx-error-value", workbook(put("H2", "#DIV/0!")), (XLSX, "cell H2 (value)", "'#DIV/0!'", "not a spreadsheet error"), ("H2", "value", "#DIV/0!"), BOOK),
+    Case("xlsx-merged-cells", workbook(merged), (XLSX, "cell K2", "'K2:L2'", "no merged cells"), ("K2", None, "K2:L2"), BOOK),
+    Case("xlsx-hidden-row", workbook(hidden_row), (XLSX, "row 3", "no hidden rows"), ("3", None, "hidden row"), BOOK),
+    Case("xlsx-hidden-tab", workbook(hidden_tab), (XLSX, "a visible tab"), ("", None, None), BOOK),
+    Case("xlsx-renamed-header", workbook(put("Q1", "Quote")), (XLSX, "cell Q1 (Quote)", "a column of the reference header", "row 1, column 'quote'"), ("Q1", "Quote", "Quote"), BOOK),
+    Case("xlsx-header-only", workbook(tabs={"KAZ": [header().split(",")]}), (XLSX, "'0 rows'", "at least one figure row"), ("2", None, "0 rows"), BOOK),
+    Case("xlsx-same-id-in-two-tabs", workbook(second_tab_same_id), ("figures.xlsx, tab 'KAZ 2', cell A2 (figure_id)", "also used on data/raw/figures/figures.xlsx, tab 'KAZ' row 2"), ("A2", "figure_id", "TST-2020-01"), BOOK),
+    Case("xlsx-no-figure-tab", workbook(tabs={"Notes": [["These are notes."]]}), ("figures.xlsx", "'Notes'", "a tab whose first row is the header"), ("", None, "Notes"), BOOK),
+    Case("xlsx-password-protected", raw_file(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096)), ("figures.xlsx", "without a password"), ("", None, None), BOOK),
+    Case("xlsx-corrupt", truncated_workbook, ("figures.xlsx", "damaged or not a workbook"), ("", None, None), BOOK),
+    Case("xlsx-50-mb", huge_workbook, ("figures.xlsx", "at most 20971520 bytes"), ("", None, None), BOOK),
+    Case("ods-non-numeric", workbook(name="figures.ods", tabs={"KAZ": [header().split(","), next(csv.reader([GOOD_ROW.replace(",12,", ",lots,")]))]}), (ODS, "cell H2 (value)", "'lots'", "digits only"), ("H2", "value", "lots"), BOOK),
+]  # fmt: skip
+CASES += WORKBOOK_CASES
+
+
 def test_corpus_is_large_enough():
-    assert len(CASES) >= 30
+    assert len(CASES) >= 45 and len(WORKBOOK_CASES) >= 15
     assert len({case.id for case in CASES}) == len(CASES)
 
 

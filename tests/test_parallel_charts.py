@@ -6,8 +6,7 @@ import io
 import duckdb
 
 from pipelines.assets.charts import _draw
-from pipelines.charts.chart import write_charts
-from pipelines.charts.parallel import WORKERS_ENV
+from pipelines.charts.parallel import WORKERS_ENV, write_charts
 from pipelines.progress import Progress
 from pipelines.provenance import sha256_of
 

@@ -101,12 +101,17 @@ def latest_pair_places(built) -> set[str]:
 
 
 def test_html_opens_with_the_summary_then_jurisdictions_methods_and_citations(built):
+    from pipelines import vocabulary
+    from pipelines.report.build import SOURCE_TYPE_WORDS
+
     page = parsed(built.report_dir)
     assert page.sections[0] == "summary" and page.sections[-2:] == ["methods", "citations"]
     assert page.headings[1] == "Summary" and page.headings[-2:] == ["Methods and caveats", "Citations"]
     places = latest_pair_places(built)
     assert len(page.summary_rows) - 1 == len(places) > 5  # a header row, then a row per jurisdiction
     assert all(any(row.startswith(place) for row in page.summary_rows) for place in places)
+    kinds = [SOURCE_TYPE_WORDS.get(kind, kind.replace("_", " ")) for kind in vocabulary.source_types()]
+    assert all(any(f"({kind})" in row for kind in kinds) for row in page.summary_rows[1:])  # the kind of source
     assert page.external == []  # works offline: no scripts, stylesheets or remote images
     assert len(page.images) > 50
     for image in page.images:  # every chart is an SVG file beside the page

@@ -7,11 +7,11 @@ import dagster as dg
 import duckdb
 
 from conftest import copy_sources, failure_text
-from pipelines.assets.figures import staged_files
 from pipelines.assets.warehouse import TABLE_DESCRIPTIONS
 from pipelines.definitions import build_definitions
 from pipelines.layout import Layout
 from pipelines.stale import plan_job
+from pipelines.warehouse import staged_files
 
 JOB = "rebuild_warehouse"
 SHEET = ("raw", "figures_enforcement_figures")

@@ -8,48 +8,15 @@ import dagster as dg
 import lazy_loader as lazy
 from pydantic import Field
 
-from pipelines.assets.metadata import markdown_table
+from pipelines.charts.suite import CHART_ASSETS
 from pipelines.layout import Layout
+from pipelines.markdown import markdown_table
 
 duckdb = lazy.load("duckdb", error_on_import=True)
 
 KAZAKHSTAN_2008 = ("KAZ", None, date(2008, 1, 1), date(2008, 12, 31))
 WAREHOUSE_DEPS = ["observations", "comparisons", "sources"]
 INDEX_ROWS_SHOWN = 40
-
-# asset name → (what a reader sees in it, file names it writes)
-CHART_ASSETS = {
-    "headline_kaz_2008": (
-        "The motivating comparison: Kazakhstan 2008, foreigners arrested and deported against employers held liable "
-        "(FIDH), with the ratio in words and the source line built from the plotted rows.",
-        "headline_kaz_2008.{svg,png,pdf,csv}",
-    ),
-    "headline_comparisons": (
-        "One headline chart for every other place and period that has a migrants-vs-employers pair with a ratio: "
-        "each figure of a comparable pair as a bar, every ratio in words.",
-        "headline_<place>_<period>.{svg,png,pdf,csv}",
-    ),
-    "ratio_over_time": (
-        "For each place with two or more comparable periods: the migrants-per-employer ratio of each period's "
-        "headline pair, drawn across the period it covers.",
-        "ratio_over_time_<place>.{svg,png,pdf,csv}",
-    ),
-    "cross_jurisdiction": (
-        "Every country's latest comparable period side by side: the migrants-side and employers-side figures on one "
-        "axis (logarithmic where the range needs it) and the ratio beside them.",
-        "cross_jurisdiction_latest.{svg,png,pdf,csv}",
-    ),
-    "coverage_matrix": (
-        "Which jurisdiction-years have figures on migrants, on employers, or both, and where a like-for-like pair "
-        "exists: where the evidence is thin.",
-        "coverage_matrix.{svg,png,pdf,csv}",
-    ),
-    "eurostat_series": (
-        "For each country with Eurostat enforcement statistics: third-country nationals found illegally present, "
-        "ordered to leave, returned and refused entry, by year, with Eurostat's flags explained.",
-        "eurostat_<country>.{svg,png,pdf,csv}",
-    ),
-}
 
 
 def _draw(name: str, con: "duckdb.DuckDBPyConnection") -> Iterator:
@@ -82,7 +49,7 @@ def _chart_asset(layout: Layout, name: str, description: str, files: str) -> dg.
         description=f"{description} Files in assets/charts/: {files}, listed in {name}.index.json.",
     )
     def chart(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        from pipelines.charts.chart import write_charts
+        from pipelines.charts.parallel import write_charts
 
         with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
             drawn, index = write_charts(layout.charts_dir, name, _draw(name, con), log=context.log.info)
@@ -164,7 +131,7 @@ def report_assets(layout: Layout) -> list[dg.AssetsDefinition]:
         ),
     )
     def report_pack(context: dg.AssetExecutionContext, config: ReportSelection) -> dg.MaterializeResult:
-        from pipelines.report.build import build_report
+        from pipelines.report.pack import build_report
         from pipelines.report.selection import Selection
 
         selection = Selection.parse(config.jurisdictions, config.from_year, config.to_year)

@@ -5,9 +5,9 @@ import time
 import dagster as dg
 import lazy_loader as lazy
 
-from pipelines.assets.metadata import markdown_table
 from pipelines.assets.warehouse import TABLE_DESCRIPTIONS
 from pipelines.layout import Layout
+from pipelines.markdown import markdown_table
 from pipelines.publish import PUBLISHED_TABLES, URL_ENV, PublishError, PublishTarget, publish_warehouse
 
 psycopg = lazy.load("psycopg", error_on_import=True)

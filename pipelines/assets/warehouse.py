@@ -7,15 +7,14 @@ import dagster as dg
 import lazy_loader as lazy
 from pydantic import Field
 
-from pipelines import changes
-from pipelines.assets.figures import staged_files
-from pipelines.assets.metadata import markdown_table
+from pipelines import changes, columns
 from pipelines.layout import Layout
+from pipelines.markdown import markdown_table
 from pipelines.validation.checks import CheckOutcome, blocked_failure
 from pipelines.validation.rejected import rejected_table_sql
 from pipelines.validation.report import write_report
 from pipelines.validation.warehouse_checks import CHECKS, warehouse_checks
-from pipelines.warehouse import StagedSource, WarehouseBusyError, build_warehouse
+from pipelines.warehouse import StagedSource, WarehouseBusyError, build_warehouse, staged_files
 
 duckdb = lazy.load("duckdb", error_on_import=True)
 
@@ -39,6 +38,10 @@ TABLE_DESCRIPTIONS = {
     "eurostat_detail": (
         "Every usable cell of every Eurostat dataset at full detail (one column per dimension, e.g. citizen, "
         "age, sex), with jurisdiction, period, value and Eurostat's flags; observations holds the totals."
+    ),
+    "observations_cited": (
+        "A view of observations with what ties each figure to its raw file: the source's title, the raw file's "
+        "path and sha256, and when it was obtained. The data package's figures.csv is read from it."
     ),
     "rejected_rows": (
         "Rows the sources' staging refused and quarantined (file, row, column, value, reason, run id). Runs that "
@@ -73,7 +76,11 @@ def warehouse_assets(layout: Layout, staged_keys: dict[str, dg.AssetKey]) -> dg.
             group_name="warehouse",
             kinds={"duckdb"},
             description=description,
-            deps=list(staged_keys.values()) if table in SOURCE_TABLES else ["observations"],
+            deps=list(staged_keys.values())
+            if table in SOURCE_TABLES
+            else ["observations", "sources"]
+            if table == "observations_cited"
+            else ["observations"],
         )
         for table, description in TABLE_DESCRIPTIONS.items()
     ]
@@ -167,10 +174,10 @@ def _shrink_check(shrinks: list[changes.Shrink], refusal: str) -> dg.AssetCheckR
 
 
 def _table_metadata(con: "duckdb.DuckDBPyConnection", table: str, rows: int, layout: Layout) -> dict:
+    """Row count, each column's type and description (`pipelines/columns.yml`), and a preview."""
     described = con.execute(f"DESCRIBE {table}").fetchall()
-    described_as = changes.CHANGE_COLUMN_DESCRIPTIONS if table == "changes" else {}
     schema = dg.TableSchema(
-        columns=[dg.TableColumn(name, kind, description=described_as.get(name)) for name, kind, *_ in described]
+        columns=[dg.TableColumn(name, kind, description=columns.describe(table, name)) for name, kind, *_ in described]
     )
     cursor = con.execute(f"SELECT * FROM {table} LIMIT 5")
     preview = markdown_table([c[0] for c in cursor.description], [list(r) for r in cursor.fetchall()])

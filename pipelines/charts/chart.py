@@ -3,7 +3,7 @@
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -13,7 +13,6 @@ import duckdb
 from pipelines.charts import style
 from pipelines.exports import write_csv
 from pipelines.files import replaced_on_success
-from pipelines.progress import Progress
 from pipelines.provenance import sha256_of
 
 INDEX_SUFFIX = ".index.json"
@@ -161,30 +160,6 @@ def _unchanged_images(out_dir: Path, previous: dict | None, fingerprint: str) ->
     if set(files) != set(style.FORMATS) or any(not path.exists() for path in files.values()):
         return None
     return files if all(sha256_of(path) == recorded.get(kind) for kind, path in files.items()) else None
-
-
-def write_charts(
-    out_dir: Path, name: str, charts: Iterable[Chart], log: Callable[[str], None] | None = None
-) -> tuple[list[ChartFiles], Path]:
-    """Write every chart an asset draws, then its index. Only charts whose fingerprint or files changed are
-    drawn, on every core (pipelines.charts.parallel), with their progress shown and sent to `log`."""
-    from pipelines.charts.parallel import draw_charts
-
-    index = out_dir / f"{name}{INDEX_SUFFIX}"
-    previous = {entry["stem"]: entry for entry in read_index(index)}
-    charts = list(charts)
-    fingerprints = [chart.fingerprint() for chart in charts]
-    kept = [
-        _unchanged_images(out_dir, previous.get(chart.stem), fingerprint)
-        for chart, fingerprint in zip(charts, fingerprints, strict=True)
-    ]
-    pending = [chart for chart, images in zip(charts, kept, strict=True) if images is None]
-    drawn = draw_charts(pending, out_dir, Progress(f"{name} charts", len(pending), log or (lambda line: None)))
-    written = [
-        _written(chart, out_dir, fingerprint, images or drawn[chart.stem], redrawn=images is None)
-        for chart, fingerprint, images in zip(charts, fingerprints, kept, strict=True)
-    ]
-    return written, write_index(out_dir, name, written)
 
 
 def write_index(out_dir: Path, name: str, charts: list[ChartFiles]) -> Path:

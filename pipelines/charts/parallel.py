@@ -4,10 +4,20 @@ imported; every file is written to a temporary name and moved into place, as in 
 
 import multiprocessing
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from pipelines.charts import style
-from pipelines.charts.chart import Chart, draw_chart
+from pipelines.charts.chart import (
+    INDEX_SUFFIX,
+    Chart,
+    ChartFiles,
+    _unchanged_images,
+    _written,
+    draw_chart,
+    read_index,
+    write_index,
+)
 from pipelines.progress import Progress
 
 WORKERS_ENV = "ENFORCEMENT_CHART_WORKERS"
@@ -45,3 +55,25 @@ def draw_charts(charts: list[Chart], out_dir: Path, progress: Progress | None = 
     finally:
         _pending.clear()
     return drawn
+
+
+def write_charts(
+    out_dir: Path, name: str, charts: Iterable[Chart], log: Callable[[str], None] | None = None
+) -> tuple[list[ChartFiles], Path]:
+    """Write every chart an asset draws, then its index. Only charts whose fingerprint or files changed are
+    drawn, on every core (draw_charts), with their progress shown and sent to `log`."""
+    index = out_dir / f"{name}{INDEX_SUFFIX}"
+    previous = {entry["stem"]: entry for entry in read_index(index)}
+    charts = list(charts)
+    fingerprints = [chart.fingerprint() for chart in charts]
+    kept = [
+        _unchanged_images(out_dir, previous.get(chart.stem), fingerprint)
+        for chart, fingerprint in zip(charts, fingerprints, strict=True)
+    ]
+    pending = [chart for chart, images in zip(charts, kept, strict=True) if images is None]
+    drawn = draw_charts(pending, out_dir, Progress(f"{name} charts", len(pending), log or (lambda line: None)))
+    written = [
+        _written(chart, out_dir, fingerprint, images or drawn[chart.stem], redrawn=images is None)
+        for chart, fingerprint, images in zip(charts, fingerprints, kept, strict=True)
+    ]
+    return written, write_index(out_dir, name, written)

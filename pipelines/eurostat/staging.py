@@ -9,7 +9,6 @@ observations.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,8 +25,8 @@ from pipelines.exports import write_csv
 from pipelines.files import replaced_on_success
 from pipelines.layout import Layout
 from pipelines.schema import OBSERVATION_COLUMNS
+from pipelines.schema import ROW_NUMBER as ROW_LOCATOR
 from pipelines.sources import Dataset
-from pipelines.validation.results import ROW_NUMBER as ROW_LOCATOR
 from pipelines.vocabulary import OFFICIAL_STATISTICS
 
 duckdb = lazy.load("duckdb", error_on_import=True)
@@ -291,8 +290,3 @@ def provenance(layout: Layout, dataset: Dataset, snapshot: Snapshot | None, rows
         "date_published": published_date(meta),
         "date_accessed": retrieved[:10] if retrieved else None,
     }
-
-
-def write_provenance(path: Path, record: dict) -> None:
-    with replaced_on_success(path) as temporary:
-        temporary.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str), encoding="utf-8")

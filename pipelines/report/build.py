@@ -9,9 +9,10 @@ from pathlib import Path
 import duckdb
 
 from pipelines.charts.chart import INDEX_SUFFIX, cited_rows, fetch, read_index, write_chart
+from pipelines.charts.suite import CHART_ASSETS
 from pipelines.layout import Layout
-from pipelines.report.citations import Reference, references, write_bibtex, write_csl_json
-from pipelines.report.selection import EVERYTHING, Selection
+from pipelines.report.citations import Reference, references
+from pipelines.report.selection import Selection
 
 SUMMARY_STEM = "cross_jurisdiction_latest"
 # Charts about several jurisdictions at once that the methods section shows (where the evidence is thin).
@@ -104,16 +105,6 @@ class Content:
         return first + [chart for section in self.jurisdictions for chart in section.charts] + self.methods_charts
 
 
-@dataclass(frozen=True)
-class Report:
-    """What the report pack wrote."""
-
-    files: dict[str, Path]
-    charts: int
-    figures: int
-    pdf_pages: int
-
-
 TITLE = "Who does the state punish? Immigration enforcement against migrants and against employers"
 QUESTION = (
     "When a state enforces its immigration law at work, does it punish the migrants who work without papers or "
@@ -121,7 +112,8 @@ QUESTION = (
     "table sets the most recent migrants-side figure against an employers-side figure for exactly the same "
     "period. A ratio above 1 means the state acted against more migrants than employers."
 )
-SUMMARY_HEADINGS = ("Place, period", "Migrants side", "Employers side", "Ratio", "Source", "Cited")
+SUMMARY_HEADINGS = ("Place, period", "Migrants side", "Employers side", "Ratio", "Source (kind)", "Cited")
+SOURCE_TYPE_WORDS = {"ngo_or_research": "NGO or research"}  # pipelines/vocabulary/source_types.csv in words
 METHODS = [
     (
         "Why periods and measures differ between countries",
@@ -191,8 +183,14 @@ def _summary_rows(pairs: list[dict], rows: dict[str, dict], reference_of: dict[s
 
 
 def source_kind(*rows: dict) -> str:
-    """Who published a pair's figures, each publisher once, by a short name."""
-    return "; ".join(dict.fromkeys(short_name(str(row["publisher"] or row["source_id"])) for row in rows))
+    """Who published a pair's figures and what kind of source it is, each once: 'Prosud.kz (news)'."""
+    return "; ".join(
+        dict.fromkeys(
+            f"{short_name(str(row['publisher'] or row['source_id']))} "
+            f"({SOURCE_TYPE_WORDS.get(row['source_type'], row['source_type'].replace('_', ' '))})"
+            for row in rows
+        )
+    )
 
 
 def short_name(publisher: str) -> str:
@@ -217,7 +215,6 @@ def _latest_pairs(con: duckdb.DuckDBPyConnection, selection: Selection) -> list[
 def gather(layout: Layout, con: duckdb.DuckDBPyConnection, selection: Selection, out: Path) -> Content:
     """Everything the report shows for `selection`, with the chart files it needs copied into `out/charts/`."""
     from pipelines import wording
-    from pipelines.assets.charts import CHART_ASSETS
 
     found = [
         (manifest, rows)
@@ -343,33 +340,6 @@ def _draw_summary_chart(con: duckdb.DuckDBPyConnection, pairs: list[dict], chart
     drawn = write_chart(compare.build_cross_jurisdiction(con, pairs), charts_out)
     drawn.files.pop("pdf").unlink(missing_ok=True)
     return drawn.manifest()
-
-
-def build_report(layout: Layout, selection: Selection = EVERYTHING, out: Path | None = None) -> Report:
-    """Write the report pack for `selection` (default everything) into `out` (default `assets/report/`)."""
-    from pipelines.report import datapackage, docx, html, pdf
-
-    out = out or layout.report_dir
-    out.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
-        content = gather(layout, con, selection, out)
-        files = datapackage.write_package(con, out, content.datasets, selection)
-    files["bibtex"] = write_bibtex(out / "citations.bib", content.references)
-    files["csl_json"] = write_csl_json(out / "citations.json", content.references)
-    files["html"] = html.write_html(out / "index.html", content)
-    files["pdf"], pages = pdf.write_pdf(out / "report.pdf", content)
-    files["docx"] = docx.write_docx(out / "report.docx", content)
-    _remove_unused_charts(out / CHARTS_DIR, content)
-    figures = len({figure["figure_id"] for chart in content.charts for figure in chart.figures})
-    return Report(files, len(content.charts), figures, pages)
-
-
-def _remove_unused_charts(charts_out: Path, content: Content) -> None:
-    """Remove chart files of an earlier pack that this one no longer shows."""
-    used = {path.name for chart in content.charts for path in (chart.svg, chart.png)}
-    for path in charts_out.iterdir():
-        if path.name not in used:
-            path.unlink()
 
 
 def describe(row: dict) -> dict[str, str]:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import columns
 from pipelines.exports import write_csv
 from pipelines.files import replaced_on_success
 from pipelines.report.selection import EVERYTHING, Selection
@@ -33,6 +34,8 @@ RESOURCES = {
         ["source_id"],
     ),
 }
+# The warehouse table or view each resource is read from, whose column descriptions its fields carry.
+CATALOG_TABLES = {"comparisons": "comparisons", "figures": "observations_cited", "sources": "sources"}
 LICENCE_URLS = {"CC BY 4.0": ("CC-BY-4.0", "https://creativecommons.org/licenses/by/4.0/")}
 
 
@@ -44,10 +47,11 @@ def licence(text: str) -> dict[str, str]:
     return {"name": "other-at", "title": text}
 
 
-def _schema(con: duckdb.DuckDBPyConnection, sql: str, key: list[str]) -> dict:
+def _schema(con: duckdb.DuckDBPyConnection, sql: str, key: list[str], table: str) -> dict:
     described = con.execute(f"DESCRIBE {sql.format(where='TRUE')}").fetchall()
     fields = [
-        {"name": name, "type": FIELD_TYPES.get(kind, "string")} | ({"format": "default"} if kind == "DATE" else {})
+        {"name": name, "type": FIELD_TYPES.get(kind, "string"), "description": columns.describe(table, name) or ""}
+        | ({"format": "default"} if kind == "DATE" else {})
         for name, kind, *_ in described
     ]
     schema = {"fields": fields, "missingValues": [""]}
@@ -79,7 +83,7 @@ def write_package(
             {
                 "name": name, "path": files[name].name, "profile": "tabular-data-resource", "format": "csv",
                 "mediatype": "text/csv", "encoding": "utf-8", "description": description,
-                "schema": _schema(con, sql, key),
+                "schema": _schema(con, sql, key, CATALOG_TABLES[name]),
             }
         )  # fmt: skip
     package = {

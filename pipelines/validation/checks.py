@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 import dagster as dg
 import lazy_loader as lazy
 
-from pipelines.assets.metadata import markdown_table, problems_markdown
+from pipelines.markdown import markdown_table, problems_markdown
 from pipelines.problems import BadInputError, Problem
-from pipelines.validation.results import ROW_NUMBER, RuleResult
+from pipelines.schema import ROW_FILE, ROW_NUMBER
+from pipelines.validation.results import RuleResult
 from pipelines.validation.rules import EARLIEST_PERIOD, Suite, observation_suite
 
 pd = lazy.load("pandas", error_on_import=True)
@@ -135,14 +136,17 @@ def validate_staged(
     today: date | None = None,
     earliest: date = EARLIEST_PERIOD,
     columns_as_in_source: Mapping[str, str] | None = None,
+    locate: Callable[[Problem], Problem] | None = None,
     check_name: str = "observations_valid",
     suite: Suite | None = None,
 ) -> StagedValidation:
     """Run the observation suite on a staging frame and apply the quarantine policy for its source kind.
 
     Any staging asset calls this with its observations (the common schema, plus `_row`: the line or cell
-    locator of each row in the source). Rows that fail are left out of `kept` and listed in `rejected`; the
-    outcome's severity says whether the run may go on (see `severity_for`).
+    locator of each row in the source; `_file` when rows come from several files or tabs). Rows that fail are
+    left out of `kept` and listed in `rejected`, named as in the source (`columns_as_in_source`, and `locate`
+    for a source that names cells otherwise); the outcome's severity says whether the run may go on (see
+    `severity_for`).
     """
     from pipelines.validation.expectations import validate_frame
 
@@ -150,11 +154,12 @@ def validate_staged(
         raise ValueError(f"validate_staged needs a {ROW_NUMBER!r} column: each row's line or cell in the source")
     suite = suite or observation_suite(today or date.today(), earliest)
     results = validate_frame(frame, suite, file)
-    if columns_as_in_source:
-        results = [_renamed(result, columns_as_in_source) for result in results]
+    failing_rows = {(str(p.file), str(p.row)) for result in results for p in result.problems}
+    row_files = frame[ROW_FILE].astype(str) if ROW_FILE in frame else [file] * len(frame)
+    rows = zip(row_files, frame[ROW_NUMBER].astype(str), strict=True)
+    kept = frame[pd.Series([row not in failing_rows for row in rows], index=frame.index, dtype=bool)]
+    results = [as_in_source(result, columns_as_in_source or {}, locate) for result in results]
     rejected = [problem for result in results for problem in result.problems]
-    failing_rows = {str(problem.row) for problem in rejected}
-    kept = frame[~frame[ROW_NUMBER].astype(str).isin(failing_rows)]
     severity = severity_for(source_kind, len(frame), len(failing_rows))
     note = f"{len(failing_rows)} of {len(frame)} rows fail" + (
         "" if source_kind == CURATED_KIND else f" (quarantined; more than {QUARANTINE_LIMIT:.0%} stops the run)"
@@ -163,12 +168,20 @@ def validate_staged(
     return StagedValidation(kept, outcome, rejected)
 
 
-def _renamed(result: RuleResult, names: Mapping[str, str]) -> RuleResult:
+def as_in_source(
+    result: RuleResult, names: Mapping[str, str], locate: Callable[[Problem], Problem] | None = None
+) -> RuleResult:
+    """A rule result with columns named as in the source (`names`) and each problem placed by `locate`."""
+
     def column(name: str | None) -> str | None:
         return names.get(name, name) if name else name
+
+    def placed(problem: Problem) -> Problem:
+        renamed = replace(problem, column=column(problem.column))
+        return locate(renamed) if locate else renamed
 
     return replace(
         result,
         rule=replace(result.rule, column=column(result.rule.column)),
-        problems=tuple(replace(p, column=column(p.column)) for p in result.problems),
+        problems=tuple(placed(problem) for problem in result.problems),
     )

@@ -12,8 +12,9 @@ from typing import Any
 import pandas as pd
 
 from pipelines.problems import Problem
-from pipelines.validation.results import ROW_FILE, ROW_NUMBER, RuleResult, problem, unique_problems
-from pipelines.validation.rules import ISO_DATE_FORMAT, Kind, Rule, Suite
+from pipelines.schema import ISO_DATE_FORMAT, ROW_FILE, ROW_NUMBER
+from pipelines.validation.results import RuleResult, problem, unique_problems
+from pipelines.validation.rules import Kind, Rule, Suite
 
 WHOLE_SUFFIX = "__as_text"
 # ISO text at any precision (a publication date: 2025-07-15, 2025-07, 2025) compared with a date bound: Great

@@ -4,8 +4,8 @@ failed expectation linked to the table of its offending rows."""
 import re
 from collections.abc import Iterable
 
-from pipelines.assets.metadata import markdown_table
 from pipelines.layout import Layout
+from pipelines.markdown import markdown_table
 from pipelines.validation.checks import CheckOutcome
 
 ROWS_PER_EXPECTATION = 500

@@ -11,8 +11,6 @@ from pipelines.validation.rules import Rule
 
 pd = lazy.load("pandas", error_on_import=True)
 
-ROW_FILE, ROW_NUMBER = "_file", "_row"  # the columns every validated frame or table carries to name its rows
-
 
 @dataclass(frozen=True)
 class RuleResult:

@@ -16,7 +16,6 @@ from pipelines import vocabulary
 
 # Figures before this date are outside what any source of ours covers: a typo, not history.
 EARLIEST_PERIOD = date(1990, 1, 1)
-ISO_DATE_FORMAT = "%Y-%m-%d"
 # A publication date as precise as the source gives it: 2025-07-15, 2025-07 or 2025.
 PUBLISHED_DATE_PATTERN = r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$"
 
@@ -65,6 +64,7 @@ class Suite:
 
 READABLE = Rule("readable", Kind.CODE, None, "a UTF-8 CSV file with one cell per header column")
 ORIGIN = Rule("origin_fields", Kind.CODE, None, "an origin sidecar `<sheet>.meta.yml` with every required field")
+SNAPSHOT_INTACT = Rule("snapshot_matches_record", Kind.CODE, None, "snapshot bytes matching the sha256 in its record")
 
 
 @cache

@@ -6,8 +6,9 @@ from __future__ import annotations
 import lazy_loader as lazy
 
 from pipelines.problems import Problem
-from pipelines.validation.results import ROW_FILE, ROW_NUMBER, RuleResult, problem, unique_problems
-from pipelines.validation.rules import ISO_DATE_FORMAT, Kind, Rule, Suite
+from pipelines.schema import ISO_DATE_FORMAT, ROW_FILE, ROW_NUMBER
+from pipelines.validation.results import RuleResult, problem, unique_problems
+from pipelines.validation.rules import Kind, Rule, Suite
 
 duckdb = lazy.load("duckdb", error_on_import=True)
 
