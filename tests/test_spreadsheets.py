@@ -51,6 +51,7 @@ def country_rows(iso3: str, header: list[str]) -> list[list[object]]:
         "period_start": dt.date(2019, 1, 1),
         "period_end": END,
         "publisher": "Test Ministry",
+        "source_type": "official",
         "source_title": f"Enforcement in {iso3}, 2019",
         "source_url": f"https://example.org/{iso3.lower()}/2019",
         "published_date": dt.date(2020, 3, 1),
