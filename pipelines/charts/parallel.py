@@ -4,6 +4,7 @@ imported; every file is written to a temporary name and moved into place, as in 
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -29,6 +30,11 @@ def workers() -> int:
     return max(1, int(os.environ.get(WORKERS_ENV) or os.cpu_count() or 1))
 
 
+def _quiet_on_terminate() -> None:
+    """Workers end silently when the pool stops them, instead of running the signal handler they inherited."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _draw(index: int) -> tuple[str, dict[str, Path]]:
     chart, out_dir = _pending[index]
     return chart.stem, draw_chart(chart, out_dir)
@@ -47,11 +53,13 @@ def draw_charts(charts: list[Chart], out_dir: Path, progress: Progress | None = 
     style.pyplot()  # imported once here, inherited by every worker
     _pending[:] = [(chart, out_dir) for chart in charts]
     try:
-        with multiprocessing.get_context("fork").Pool(count) as pool:
+        with multiprocessing.get_context("fork").Pool(count, initializer=_quiet_on_terminate) as pool:
             for stem, files in pool.imap_unordered(_draw, range(len(charts))):
                 drawn[stem] = files
                 if progress:
                     progress.advance(stem)
+            pool.close()
+            pool.join()
     finally:
         _pending.clear()
     return drawn
