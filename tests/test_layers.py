@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("sources", ("pipelines.sheets", "pipelines.spreadsheets", "pipelines.sources", "pipelines.eurostat")),
     ("staging/validation", ("pipelines.validation", "pipelines.kinds")),
-    ("warehouse", ("pipelines.warehouse", "pipelines.changes", "pipelines.publish")),
+    ("warehouse", ("pipelines.warehouse", "pipelines.preferred", "pipelines.changes", "pipelines.publish")),
     ("charts", ("pipelines.charts",)),
     ("report", ("pipelines.report",)),
     (
