@@ -107,6 +107,8 @@ def postgres_type(duckdb_type: str) -> str | None:
         return f"numeric({decimal[1]},{decimal[2]})"
     if duckdb_type.endswith("[]") and duckdb_type[:-2] in POSTGRES_TYPES:
         return POSTGRES_TYPES[duckdb_type[:-2]] + "[]"
+    if duckdb_type.startswith(("STRUCT", "MAP")) or duckdb_type.endswith("[]"):
+        return "jsonb"  # nested values (e.g. preferred_observations.alternatives) keep their structure
     return None
 
 
@@ -187,9 +189,8 @@ def _copy_table(source: duckdb.DuckDBPyConnection, pg: psycopg.Connection, table
             psycopg.sql.Identifier(schema, table), psycopg.sql.SQL(", ").join(definitions)
         )
     )
-    selected = ", ".join(
-        f'"{name}"' if postgres_type(kind) else f'CAST("{name}" AS VARCHAR)' for name, kind, _ in columns
-    )
+    selected = ", ".join(_selected(name, kind) for name, kind, _ in columns)
+    nested = [kind == "jsonb" for kind in types]
     cursor = source.execute(f'SELECT {selected} FROM "{table}"')
     rows = 0
     copy_sql = psycopg.sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(psycopg.sql.Identifier(schema, table))
@@ -197,6 +198,21 @@ def _copy_table(source: duckdb.DuckDBPyConnection, pg: psycopg.Connection, table
         copy.set_types([re.sub(r"\(.*\)", "", kind) for kind in types])  # numeric(18,3) -> numeric
         while batch := cursor.fetchmany(BATCH_ROWS):
             for row in batch:
-                copy.write_row(row)
+                copy.write_row([_as_jsonb(value) if json else value for value, json in zip(row, nested, strict=True)])
             rows += len(batch)
     return rows
+
+
+def _selected(name: str, duckdb_type: str) -> str:
+    """The column as it is copied: as it is, as JSON text (nested types) or as text (anything else)."""
+    kind = postgres_type(duckdb_type)
+    if kind == "jsonb":
+        return f'to_json("{name}")'
+    return f'"{name}"' if kind else f'CAST("{name}" AS VARCHAR)'
+
+
+def _as_jsonb(text: str | None) -> object:
+    """JSON text from DuckDB, sent to PostgreSQL as jsonb without parsing it again."""
+    from psycopg.types.json import Jsonb
+
+    return None if text is None else Jsonb(text, dumps=str)
