@@ -87,6 +87,11 @@ def shipped_sheet_checks(today: date) -> dict[str, float]:
         con.execute("CREATE TABLE observations AS SELECT * FROM typed")
         con.execute("CREATE TABLE sources AS SELECT 'figures' AS source_id, 'sheet.csv' AS raw_path")
         con.execute("CREATE TABLE comparisons AS SELECT [NULL, NULL]::VARCHAR[] AS figure_ids LIMIT 0")
+        con.execute(
+            "CREATE TABLE conflicts (jurisdiction VARCHAR, subdivision VARCHAR, period_start DATE, period_end DATE, "
+            "measure VARCHAR, unit VARCHAR, breakdown VARCHAR, preferred_figure_id VARCHAR, other_figure_id VARCHAR, "
+            "resolved_by VARCHAR)"
+        )
         seconds["warehouse: all checks (SQL)"] = timed(warehouse_checks, con, today)[0]
     seconds["parsing without checks"] = timed(lambda: sheets.to_observations(sheets.read_sheet(SHEET, "s"), "f"))[0]
     return seconds
