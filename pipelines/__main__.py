@@ -61,9 +61,10 @@ def run(job: str = JOB, accept_shrink: list[str] | None = None, reason: str = ""
     from pipelines.definitions import defs
 
     layout = default_layout()
-    instance = dg.DagsterInstance.get()
     job_def = defs.resolve_job_def(job)
     with one_run_at_a_time(layout):
+        # Inside the lock: two runs opening a new instance at once would both create its storage tables.
+        instance = dg.DagsterInstance.get()
         selection = None
         if not (everything or accept_shrink):
             todo = plan_job(defs, instance, layout, job)

@@ -158,8 +158,8 @@ def test_publish_target_reads_the_environment_and_hides_the_password():
 @pytest.mark.parametrize(
     ("duckdb_type", "postgres"),
     [("VARCHAR", "text"), ("DOUBLE", "double precision"), ("DATE", "date"), ("VARCHAR[]", "text[]"),
-     ("DECIMAL(18,3)", "numeric(18,3)"), ("BIGINT", "bigint"), ("STRUCT(a INTEGER)", None),
-     ("MAP(VARCHAR, INTEGER)", None)],
+     ("DECIMAL(18,3)", "numeric(18,3)"), ("BIGINT", "bigint"), ("STRUCT(a INTEGER)", "jsonb"),
+     ("MAP(VARCHAR, INTEGER)", "jsonb"), ("STRUCT(a INTEGER)[]", "jsonb"), ("UNION(a INTEGER, b VARCHAR)", None)],
 )  # fmt: skip
 def test_duckdb_types_map_to_postgres(duckdb_type, postgres):
     assert postgres_type(duckdb_type) == postgres
