@@ -70,10 +70,11 @@ def build_once(shared: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def built_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> BuiltRun:
+def built_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> BuiltRun:
     """The shipped data materialised once, with the run's events (materialisations, check evaluations)."""
     base = tmp_path_factory.getbasetemp()
-    shared = base if worker_id == "master" else base.parent
+    # Under pytest-xdist each worker has its own base folder; their common parent is shared by all of them.
+    shared = base.parent if hasattr(request.config, "workerinput") else base
     run_id = build_once(shared)
     with dg.DagsterInstance.local_temp(str(shared / "built-instance")) as instance:
         events = [entry.dagster_event for entry in instance.all_logs(run_id) if entry.dagster_event]
