@@ -306,6 +306,25 @@ def test_coverage_matrix_counts_every_figure(built):
     assert kaz_2008["coverage"] == "both" and int(kaz_2008["comparable_pairs"]) >= 2
 
 
+def test_coverage_matrix_marks_cells_without_an_official_figure(small):
+    """KAZ 2008 rests on FIDH's sheet rows only (old header: source type unknown): pale and hatched; Sweden 2015
+    has Eurostat's official totals: a plain cell."""
+    with (small.charts_dir / "coverage_matrix.csv").open(encoding="utf-8", newline="") as handle:
+        cells = {(row["jurisdiction"], row["year"]): row for row in csv.DictReader(handle)}
+    assert cells[("KAZ", "2008")]["official"] == "none" and cells[("KAZ", "2008")]["migrants_official"] == "0"
+    assert cells[("SWE", "2015")]["official"] == "all"
+    svg = small.charts_dir / "coverage_matrix.svg"
+    fills = {
+        node.get("id"): child.get("style")
+        for node in ET.fromstring(svg.read_text(encoding="utf-8")).iter()
+        if (node.get("id") or "").startswith("cell-")
+        for child in node
+    }
+    assert "fill: url(#" in fills["cell-KAZ-2008"]  # the hatch pattern
+    assert "fill: url(#" not in fills["cell-SWE-2015"]
+    assert "pale, hatched: a side with no official figure" in svg_text(svg)
+
+
 # --- Eurostat ----------------------------------------------------------------------------------------------------
 
 
