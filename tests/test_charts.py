@@ -296,6 +296,27 @@ def test_cross_jurisdiction_uses_a_log_scale_and_latest_period(built):
     assert "(log scale)" in svg_text(built.charts_dir / "cross_jurisdiction_latest.svg")
 
 
+def test_labels_say_which_part_of_a_measure_a_figure_counts(built):
+    """A figure with a breakdown (Japan 2015: 7,973 of 12,272 found working illegally...) is labelled with it."""
+    from pipelines.charts.headline import ComparisonKey
+
+    with connect(built) as con:
+        *key, breakdown = con.execute(
+            "SELECT jurisdiction, subdivision, period_start, period_end, coalesce(migrants_breakdown, "
+            "employers_breakdown) AS part FROM comparisons WHERE ratio IS NOT NULL AND part IS NOT NULL "
+            "ORDER BY ALL LIMIT 1"
+        ).fetchone()
+    stem = ComparisonKey(*key).stem
+    assert f"part counted: {breakdown})" in svg_text(built.charts_dir / f"{stem}.svg")
+    with (built.charts_dir / f"{stem}.csv").open(encoding="utf-8", newline="") as handle:
+        assert breakdown in {row["breakdown"] for row in csv.DictReader(handle)}
+    with (built.charts_dir / "cross_jurisdiction_latest.csv").open(encoding="utf-8", newline="") as handle:
+        parts = [row[f"{g}_breakdown"] for row in csv.DictReader(handle) for g in ("migrants", "employers")]
+    text = svg_text(built.charts_dir / "cross_jurisdiction_latest.svg")
+    assert [part for part in parts if part]  # the shipped data has latest pairs with a breakdown
+    assert all(f"({part})" in text for part in parts if part)
+
+
 def test_coverage_matrix_counts_every_figure(built):
     with (built.charts_dir / "coverage_matrix.csv").open(encoding="utf-8", newline="") as handle:
         cells = list(csv.DictReader(handle))
