@@ -296,6 +296,27 @@ def test_cross_jurisdiction_uses_a_log_scale_and_latest_period(built):
     assert "(log scale)" in svg_text(built.charts_dir / "cross_jurisdiction_latest.svg")
 
 
+def test_labels_say_which_part_of_a_measure_a_figure_counts(built):
+    """A figure with a breakdown (Japan 2015: 7,973 of 12,272 found working illegally...) is labelled with it."""
+    from pipelines.charts.headline import ComparisonKey
+
+    with connect(built) as con:
+        *key, breakdown = con.execute(
+            "SELECT jurisdiction, subdivision, period_start, period_end, coalesce(migrants_breakdown, "
+            "employers_breakdown) AS part FROM comparisons WHERE ratio IS NOT NULL AND part IS NOT NULL "
+            "ORDER BY ALL LIMIT 1"
+        ).fetchone()
+    stem = ComparisonKey(*key).stem
+    assert f"part counted: {breakdown})" in svg_text(built.charts_dir / f"{stem}.svg")
+    with (built.charts_dir / f"{stem}.csv").open(encoding="utf-8", newline="") as handle:
+        assert breakdown in {row["breakdown"] for row in csv.DictReader(handle)}
+    with (built.charts_dir / "cross_jurisdiction_latest.csv").open(encoding="utf-8", newline="") as handle:
+        parts = [row[f"{g}_breakdown"] for row in csv.DictReader(handle) for g in ("migrants", "employers")]
+    text = svg_text(built.charts_dir / "cross_jurisdiction_latest.svg")
+    assert [part for part in parts if part]  # the shipped data has latest pairs with a breakdown
+    assert all(f"({part})" in text for part in parts if part)
+
+
 def test_coverage_matrix_counts_every_figure(built):
     with (built.charts_dir / "coverage_matrix.csv").open(encoding="utf-8", newline="") as handle:
         cells = list(csv.DictReader(handle))
@@ -304,6 +325,25 @@ def test_coverage_matrix_counts_every_figure(built):
     assert sum(int(c["migrants_figures"]) + int(c["employers_figures"]) for c in cells) == total
     kaz_2008 = next(c for c in cells if c["jurisdiction"] == "KAZ" and c["year"] == "2008")
     assert kaz_2008["coverage"] == "both" and int(kaz_2008["comparable_pairs"]) >= 2
+
+
+def test_coverage_matrix_marks_cells_without_an_official_figure(small):
+    """KAZ 2008 rests on FIDH's sheet rows only (old header: source type unknown): pale and hatched; Sweden 2015
+    has Eurostat's official totals: a plain cell."""
+    with (small.charts_dir / "coverage_matrix.csv").open(encoding="utf-8", newline="") as handle:
+        cells = {(row["jurisdiction"], row["year"]): row for row in csv.DictReader(handle)}
+    assert cells[("KAZ", "2008")]["official"] == "none" and cells[("KAZ", "2008")]["migrants_official"] == "0"
+    assert cells[("SWE", "2015")]["official"] == "all"
+    svg = small.charts_dir / "coverage_matrix.svg"
+    fills = {
+        node.get("id"): child.get("style")
+        for node in ET.fromstring(svg.read_text(encoding="utf-8")).iter()
+        if (node.get("id") or "").startswith("cell-")
+        for child in node
+    }
+    assert "fill: url(#" in fills["cell-KAZ-2008"]  # the hatch pattern
+    assert "fill: url(#" not in fills["cell-SWE-2015"]
+    assert "pale, hatched: a side with no official figure" in svg_text(svg)
 
 
 # --- Eurostat ----------------------------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ from pipelines.charts.headline import PAIR_ORDER, pair_sentence
 STEM = "cross_jurisdiction_latest"
 PLOTTED_COLUMNS = [
     "jurisdiction", "period_start", "period_end", "migrants_measure", "migrants_value", "migrants_unit",
-    "migrants_qualifier", "migrants_source_type", "employers_measure", "employers_value", "employers_unit",
-    "employers_qualifier", "employers_source_type", "ratio", "qualifier", "figure_ids",
+    "migrants_breakdown", "migrants_qualifier", "migrants_source_type", "employers_measure", "employers_value",
+    "employers_unit", "employers_breakdown", "employers_qualifier", "employers_source_type", "ratio", "qualifier",
+    "figure_ids",
 ]  # fmt: skip
 LOG_SCALE_RANGE = 100  # largest / smallest plotted value above which the axis is logarithmic
 ROW_HEIGHT = 0.62
@@ -53,8 +54,8 @@ def build_cross_jurisdiction(con: duckdb.DuckDBPyConnection, pairs: list[dict] |
     subtitle = (
         "For each country, the most recent period with a migrants-side and an employers-side figure for exactly the "
         "same period (national figures only). Measures and periods differ between countries, so the rows show how "
-        "each state reports, not one common measure: read each row's label before comparing. [news], [secondary]… "
-        "mark a figure that is not official."
+        "each state reports, not one common measure: read each row's label before comparing. Round brackets name "
+        "the part a figure counts when not the whole; [news], [secondary]… mark a figure that is not official."
     )
     labels = [
         f"{wording.place(pair['jurisdiction'], None)}, {wording.period(pair['period_start'], pair['period_end'])}\n"
@@ -145,7 +146,8 @@ def side_label(pair: dict, group: str, with_breakdown: bool = False, every_type:
 
 
 def _measures(pair: dict) -> str:
-    return f"{side_label(pair, 'migrants')} vs {side_label(pair, 'employers')}"
+    sides = [side_label(pair, group, with_breakdown=True) for group in ("migrants", "employers")]
+    return " vs ".join(sides)
 
 
 def ratio_text(pair: dict) -> str:

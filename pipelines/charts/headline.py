@@ -11,10 +11,11 @@ from pipelines.charts.chart import Chart, fetch, pair_figures
 
 PLOTTED_COLUMNS = [
     "figure_id", "jurisdiction", "subdivision", "period_start", "period_end", "target_group", "measure", "label",
-    "value", "unit", "qualifier", "publisher", "source_title", "source_url", "published_date", "quote",
+    "value", "unit", "breakdown", "qualifier", "publisher", "source_title", "source_url", "published_date", "quote",
     "source_id", "raw_path", "raw_sha256", "date_accessed",
 ]  # fmt: skip
-BAR_HEIGHT = 0.55  # inches per bar
+BAR_HEIGHT = 0.55  # inches per bar, at least
+LABEL_WIDTH = 3.2  # inches: a bar label longer than this wraps
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,18 @@ def comparable_pairs(con: duckdb.DuckDBPyConnection, key: ComparisonKey) -> list
 
 
 def pair_sentence(pair: dict) -> str:
-    """'76 foreigners arrested for every employer held liable (136,000 against 1,800)'."""
+    """'76 foreigners arrested for every employer held liable (136,000 against 1,800)', then the part each side
+    counts when it is not the whole ('; migrants side: found working illegally')."""
     sentence = wording.ratio_sentence(
         pair["ratio"], pair["qualifier"], pair["migrants_measure"], pair["employers_measure"]
     )
-    return f"{sentence} ({style.thousands(pair['migrants_value'])} against {style.thousands(pair['employers_value'])})"
+    parts = [
+        f"; {group} side: {pair[f'{group}_breakdown']}"
+        for group in ("migrants", "employers")
+        if pair.get(f"{group}_breakdown")
+    ]
+    values = f"{style.thousands(pair['migrants_value'])} against {style.thousands(pair['employers_value'])}"
+    return f"{sentence} ({values}{''.join(parts)})"
 
 
 def qualifier_notes(key_subdivision: str | None, period_start: date | None, rows: list[dict]) -> list[str]:
@@ -120,7 +128,9 @@ def build_headline(con: duckdb.DuckDBPyConnection, key: ComparisonKey) -> Chart:
         ]
         value_room = max(style.text_width(text, style.LABEL_SIZE) for text in value_texts) + 0.1
         margins = style.Margins(left=style.label_width(labels) + 0.3, right=max(value_room, 0.45), below=0.55)
-        fig, ax = style.frame(header, footer, BAR_HEIGHT * len(rows) + 0.2, margins)
+        lines = max(label.count("\n") + 1 for label in labels)
+        bar_height = max(BAR_HEIGHT, lines * style.line_height(style.LABEL_SIZE) + 0.12)
+        fig, ax = style.frame(header, footer, bar_height * len(rows) + 0.2, margins)
         positions = list(range(len(rows)))[::-1]
         colours = [style.GROUP_COLOURS[row["target_group"]] for row in rows]
         ax.barh(positions, [row["value"] for row in rows], color=colours, height=0.62)
@@ -151,12 +161,22 @@ def build_headline(con: duckdb.DuckDBPyConnection, key: ComparisonKey) -> Chart:
 
 
 def _bar_labels(rows: list[dict]) -> list[str]:
-    labels = [f"{style.capitalised(row['label'])}\n({row['unit'].replace('_', ' ')})" for row in rows]
+    """'Foreigners deported' over '(persons; part counted: found working illegally)': the measure, its unit and
+    the part of it the figure counts when it is not the whole (its breakdown); the figure id where two labels
+    would be the same. Wrapped to LABEL_WIDTH."""
+    labels = [_bar_label(row) for row in rows]
     repeated = {label for label in labels if labels.count(label) > 1}
-    return [
-        label.replace(")", f"; {row['figure_id']})") if label in repeated else label
+    labels = [
+        label[:-1] + f"; {row['figure_id']})" if label in repeated else label
         for label, row in zip(labels, rows, strict=True)
     ]
+    return ["\n".join(style.wrap(label, style.LABEL_SIZE, LABEL_WIDTH)) for label in labels]
+
+
+def _bar_label(row: dict) -> str:
+    unit = row["unit"].replace("_", " ")
+    counted = f"{unit}; part counted: {row['breakdown']}" if row.get("breakdown") else unit
+    return f"{style.capitalised(row['label'])}\n({counted})"
 
 
 def _locator():

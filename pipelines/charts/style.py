@@ -108,6 +108,13 @@ def ink_on(background: str) -> str:
     return max(("white", INK), key=lambda text: contrast(text, background))
 
 
+def paler(colour: str, share: float) -> str:
+    """`colour` mixed with white: `share` of the colour (1 = unchanged, 0 = white), as #rrggbb."""
+    from matplotlib.colors import to_hex, to_rgb
+
+    return to_hex(tuple(share * channel + (1 - share) for channel in to_rgb(colour)))
+
+
 def capitalised(text: str) -> str:
     """First letter upper case, the rest untouched ('foreigners arrested' → 'Foreigners arrested')."""
     return text[:1].upper() + text[1:]
@@ -303,6 +310,8 @@ class Key:
     colour: str
     kind: str = "bar"  # "bar" | "line" | "marker"
     marker: str = "o"
+    hatch: str | None = None  # a bar swatch hatched in `colour`...
+    pale: float = 1.0  # ...and filled with this share of it (1 = the full colour)
 
 
 @dataclass(frozen=True)
@@ -401,7 +410,10 @@ def _draw_legend_row(fig, row: list[tuple[Key, float]], top: float, height: floa
                     (x / WIDTH, middle - 0.06 / height),
                     0.2 / WIDTH,
                     0.12 / height,
-                    color=colour,
+                    facecolor=paler(colour, key.pale),
+                    edgecolor=colour,
+                    hatch=key.hatch,
+                    linewidth=0 if key.hatch else None,
                     transform=fig.transFigure,
                 )
             )

@@ -29,8 +29,8 @@ CHART_ASSETS = {
         "europe_latest.{svg,png,pdf,csv}",
     ),
     "coverage_matrix": (
-        "Which jurisdiction-years have figures on migrants, on employers, or both, and where a like-for-like pair "
-        "exists: where the evidence is thin.",
+        "Which jurisdiction-years have figures on migrants, on employers, or both, whether each side has an "
+        "official figure, and where a like-for-like pair exists: where the evidence is thin.",
         "coverage_matrix.{svg,png,pdf,csv}",
     ),
     "eurostat_series": (
