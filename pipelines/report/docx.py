@@ -144,7 +144,7 @@ def render_docx(content: Content):
         for text in paragraphs:
             document.add_paragraph(text)
     document.add_heading("Conflicting figures", level=2)
-    document.add_paragraph(CONFLICTS_INTRO)
+    document.add_paragraph(CONFLICTS_INTRO).paragraph_format.keep_with_next = True  # with its table
     if content.conflicts:
         _table(document, CONFLICT_HEADINGS, OTHER_WIDTHS, content.conflicts)
     else:

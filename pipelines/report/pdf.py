@@ -138,7 +138,8 @@ def _chart(pdf, number: int, chart: ChartEntry, own_page: bool = False) -> None:
 
 
 def _heading(pdf, text: str, level: int = 0) -> None:
-    if level == 0:
+    """A section (level 0, on a new page) or a subsection heading, never alone at the foot of a page."""
+    if level == 0 or pdf.get_y() > pdf.h - pdf.b_margin - 40:
         pdf.add_page()
     pdf.start_section(style.drawable(text), level=level)
     _paragraph(pdf, text, 14 if level == 0 else 10.5, bold=True)
