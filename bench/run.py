@@ -1,16 +1,18 @@
 """Every benchmark against its performance goal: `make bench` (or `.venv/bin/python bench/run.py`).
 
-    bench/run.py                                  # everything, full size (about 45 minutes on 2 cores)
-    bench/run.py --only load,scale --rows 1000000 # some parts, chosen sizes
-    bench/run.py --only pipeline --scope warehouse --repeat 5   # pipeline vs peer without the charts
+    bench/run.py                                  # everything, full size (about an hour on 2 cores)
+    bench/run.py --only loop,report --repeat 3    # some parts
+    bench/run.py --only load,scale --rows 1000000 # chosen sizes
     bench/run.py --quick                          # smoke test: tiny sizes, one run per side
 
-Parts: pipeline (the `rebuild_everything` run in process vs `bench/peer.py`), load (importing the code
-location vs `import dagster`, fresh interpreters), scale (`bench/eurostat_scale.py`: the Eurostat path vs
-DuckDB alone), incremental (after editing one figure sheet, re-running what it feeds vs the full run) and
-charts (`bench/charts.py`: time per chart). Comparisons alternate the two sides and report the median of
-the per-pair ratios; prints one table with each figure's target and a pass/miss mark, and writes the figures
-as JSON to bench/results/. Timings on shared machines are noisy: compare ratios, not seconds.
+The project is timed against the fixed yardsticks in ../shared/bench/, never against its own functions.
+Parts: loop (`make run` from empty outputs, with nothing changed and after correcting one figure, against
+`yardstick.py`, the plain script doing the core job), report (the report pack against `yardstick.py`),
+charts (one chart in every format per core against `chart_floor.py`), load (importing the code location
+vs `import dagster`, fresh interpreters) and scale (`bench/eurostat_scale.py`: the Eurostat path vs DuckDB
+alone). Comparisons alternate the two sides and report the median of the per-pair ratios; prints one table
+with each figure's target and a pass/miss mark, and writes the figures as JSON to bench/results/. Timings
+on shared machines are noisy: compare ratios, not seconds.
 """
 
 import argparse
@@ -31,13 +33,12 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
+YARDSTICKS = ROOT.parent / "shared" / "bench"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-PARTS = ["pipeline", "load", "scale", "incremental", "charts"]
-QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-JOBS = {"everything": "rebuild_everything", "warehouse": "rebuild_warehouse"}
+PARTS = ["loop", "report", "charts", "load", "scale"]
 SHEET = Path("data/raw/figures/enforcement_figures.csv")
 
 
@@ -78,72 +79,6 @@ def project_copy() -> Path:
     root = Path(tempfile.mkdtemp(prefix="bench_project_"))
     shutil.copytree(ROOT / "data" / "raw", root / "data" / "raw")
     return root
-
-
-def timed_pipeline(root: Path, job: str, instance, asset_selection=None) -> float:
-    """Seconds of one in-process run of `job` on the checkout at `root` (definitions built beforehand)."""
-    from pipelines.definitions import build_definitions
-    from pipelines.layout import Layout
-
-    definition = build_definitions(Layout(root)).resolve_job_def(job)
-    started = time.perf_counter()
-    result = definition.execute_in_process(
-        run_config=QUIET, instance=instance, raise_on_error=False, asset_selection=asset_selection
-    )
-    seconds = time.perf_counter() - started
-    if not result.success:
-        raise SystemExit(f"{job} failed on {root}")
-    return seconds
-
-
-def outputs(root: Path) -> tuple:
-    """What a run produced: rows per warehouse table and the chart files, to check both sides did the same work."""
-    import duckdb
-
-    from pipelines.layout import Layout
-    from pipelines.warehouse import ANALYST_TABLES
-
-    layout = Layout(root)
-    with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
-        rows = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ANALYST_TABLES}
-    return rows, sorted(path.name for path in layout.charts_dir.glob("*.svg"))
-
-
-def pipeline_part(options) -> list[Figure]:
-    """The pipeline run against the plain script, both in this (warm) process on fresh copies of data/raw."""
-    import dagster as dg
-    import peer
-
-    from pipelines.layout import Layout
-
-    job, with_charts = JOBS[options.scope], options.scope == "everything"
-    produced: list[tuple] = []
-
-    def dagster_side() -> float:
-        root = project_copy()
-        try:
-            with dg.DagsterInstance.ephemeral() as instance:
-                seconds = timed_pipeline(root, job, instance)
-            produced.append(outputs(root))
-            return seconds
-        finally:
-            shutil.rmtree(root)
-
-    def peer_side() -> float:
-        root = project_copy()
-        try:
-            started = time.perf_counter()
-            peer.run_peer(Layout(root), charts=with_charts)
-            seconds = time.perf_counter() - started
-            if outputs(root) != produced[-1]:
-                raise SystemExit(f"the peer's output differs from the pipeline's: {outputs(root)} {produced[-1]}")
-            return seconds
-        finally:
-            shutil.rmtree(root)
-
-    dagster_side(), peer_side()  # warm-up: imports, GX context, font caches
-    measured = alternate(dagster_side, peer_side, options.repeat)
-    return [compared(f"pipeline ({job}) / plain script", 1.2, measured, ("pipeline", "peer"))]
 
 
 def fresh_import(statement: str) -> float:
@@ -223,96 +158,123 @@ def scale_part(options) -> list[Figure]:
     return figures
 
 
-def edit_sheet(root: Path, mark: int) -> None:
-    """Correct one figure of the shipped sheet (the first row's value, Kazakhstan 2008 arrests), as an analyst
-    would: the charts that plot it and the comparisons it is part of change, the others do not."""
+def correct_figure(root: Path, figure_id: str, mark: int) -> None:
+    """Correct one figure of the shipped sheet as an analyst would: its value goes up by one (so the charts
+    that plot it and the comparisons it is part of change, the others do not) and its notes say so."""
     path = root / SHEET
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
-    column = rows[0].index("value")
-    rows[1][column] = str(int(rows[1][column]) + 1)
-    rows[1][rows[0].index("notes")] = f"Corrected (edit {mark})."
+    header = rows[0]
+    row = next(row for row in rows[1:] if row[header.index("figure_id")] == figure_id)
+    row[header.index("value")] = str(int(float(row[header.index("value")])) + 1)
+    row[header.index("notes")] = f"Corrected (edit {mark})."
     with path.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
 
 
-def incremental_part(options) -> list[Figure]:
-    """After editing one sheet, materialise the edited raw asset and everything downstream of it against the
-    full run, both on one persistent temporary instance.
+def wall(command: list, env: dict | None = None, expect: str = "") -> float:
+    """Wall seconds of `command` in a fresh interpreter (start-up included, as an analyst waits for it);
+    its output must contain `expect`."""
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+    seconds = time.perf_counter() - started
+    if done.returncode or expect not in done.stdout:
+        raise SystemExit(f"{' '.join(map(str, command))} failed or did not say {expect!r}:\n{done.stdout}{done.stderr}")
+    return seconds
 
-    Dagster cannot see the edit by itself (the raw asset's data version is the file's sha256, computed when it
-    runs), so the stale set is the edited raw asset and its downstream assets: its staging, the warehouse, and
-    (with `--scope everything`) every chart asset and the report, since they all read the warehouse. Within a
-    chart asset only the charts whose fingerprint changed are redrawn; the full run starts from an empty
-    assets/charts/, as on a fresh clone, so it draws every chart.
-    """
-    import dagster as dg
 
-    from pipelines.assets.sources import raw_key
-    from pipelines.definitions import build_definitions
-    from pipelines.layout import Layout
-    from pipelines.sheets import source_id_for
+def yardstick(root: Path) -> Callable[[], float]:
+    """The plain script on the project copy's figure sheets, writing into a scratch folder."""
+    out = Path(tempfile.mkdtemp(prefix="yardstick_"))
+    return lambda: wall([sys.executable, YARDSTICKS / "yardstick.py", root / SHEET.parent, out], expect="ratio=")
 
-    job = JOBS[options.scope]
+
+def project_env(root: Path) -> dict:
+    """The environment of `make run` on the project copy at `root`, with its own Dagster home."""
+    home = root / ".dagster"
+    home.mkdir(exist_ok=True)
+    shutil.copy(ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
+    return {**os.environ, "ENFORCEMENT_ROOT": str(root), "DAGSTER_HOME": str(home), "PYTHONPATH": str(ROOT)}
+
+
+def loop_part(options) -> list[Figure]:
+    """The analyst's loop, as `make run` does it (`python -m pipelines run`, a fresh interpreter each time, on
+    a copy of the shipped data with its own Dagster home), against the plain script on the same sheets:
+    from empty outputs (set-up done), again with nothing changed, and after correcting one figure."""
     root = project_copy()
-    home = Path(tempfile.mkdtemp(prefix="bench_dagster_home_"))
+    env, plain = project_env(root), yardstick(root)
+    run = [sys.executable, "-m", "pipelines", "run"]
+    marks = iter(range(10_000))
+
+    def from_empty() -> float:
+        for folder in ("assets/charts", "assets/report", "data/curated"):
+            shutil.rmtree(root / folder, ignore_errors=True)
+        return wall(run, env, expect="succeeded")
+
+    def corrected() -> float:
+        correct_figure(root, "KAZ-2008-FIDH-01", next(marks))
+        return wall(run, env, expect="1 value changed")
+
     try:
-        with dg.DagsterInstance.local_temp(str(home), overrides={"telemetry": {"enabled": False}}) as instance:
-            defs = build_definitions(Layout(root))
-            graph = defs.resolve_asset_graph()
-            in_job = defs.resolve_job_def(job).asset_layer.executable_asset_keys
-            stale = dg.AssetSelection.assets(raw_key(source_id_for(root / SHEET))).downstream()
-            selection = sorted(stale.resolve(graph) & in_job)
-            timed_pipeline(root, job, instance)  # the first full run (and warm-up)
-            marks = iter(range(10_000))
-
-            def incremental() -> float:
-                edit_sheet(root, next(marks))
-                return timed_pipeline(root, job, instance, asset_selection=selection)
-
-            def full() -> float:
-                shutil.rmtree(Layout(root).charts_dir, ignore_errors=True)
-                return timed_pipeline(root, job, instance)
-
-            measured = alternate(incremental, full, options.repeat)
+        from_empty(), plain()  # warm-up: bytecode, font caches, the first build
+        empty = alternate(from_empty, plain, options.repeat)
+        unchanged = alternate(lambda: wall(run, env, expect="Nothing was stale"), plain, options.repeat)
+        edited = alternate(corrected, plain, options.repeat)
+        charts = len(list((root / "assets" / "charts").glob("*.svg")))
     finally:
         shutil.rmtree(root)
-        shutil.rmtree(home)
+    sides = ("make_run", "yardstick")
     return [
-        compared(
-            f"incremental ({len(selection)} of {len(in_job)} assets) / full {job}",
-            0.6,
-            measured,
-            ("incremental", "full"),
-            assets=[key.to_user_string() for key in selection],
-        )
+        compared(f"make run from empty outputs ({charts} charts) / yardstick", 10.0, empty, sides),
+        compared("make run, nothing changed / yardstick", 1.0, unchanged, sides),
+        compared("make run after correcting one figure / yardstick", 2.0, edited, sides),
     ]
+
+
+def report_part(options) -> list[Figure]:
+    """The whole report pack (`python -m pipelines report`, every format) against the plain script."""
+    root = project_copy()
+    env, plain = project_env(root), yardstick(root)
+    out = root / "report_out"
+    try:
+        wall([sys.executable, "-m", "pipelines", "run"], env, expect="succeeded")
+        pack = [sys.executable, "-m", "pipelines", "report", "--out", str(out)]
+        wall(pack, env), plain()  # warm-up
+        measured = alternate(lambda: wall(pack, env), plain, options.repeat)
+        sizes = {path.name: round(path.stat().st_size / 1e6, 2) for path in out.glob("*.*")}
+    finally:
+        shutil.rmtree(root)
+    return [compared("report pack (every format) / yardstick", 5.0, measured, ("report", "yardstick"), mb=sizes)]
 
 
 def charts_part(options) -> list[Figure]:
-    """bench/charts.py on a project built by one full run: seconds per chart and for the report pack."""
-    import dagster as dg
-
+    """Drawing one chart (every format, one process, one core) against the plain floor chart, alternating
+    `bench/charts.py` on a built project with `chart_floor.py`; per-step times printed by bench/charts.py."""
     root = project_copy()
+    env = project_env(root)
+    floor_out = Path(tempfile.mkdtemp(prefix="chart_floor_"))
+    suites: list[str] = []
+
+    def project_side() -> float:
+        command = [sys.executable, BENCH / "charts.py", "--limit", "1" if options.quick else "0"]
+        suites.append(subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=True).stdout)
+        found = re.search(r"(\d+) charts: suite ([\d.]+) s", suites[-1])
+        return float(found[2]) / int(found[1])
+
+    def floor_side() -> float:
+        out = subprocess.run([sys.executable, YARDSTICKS / "chart_floor.py", floor_out, "30"], capture_output=True,
+                             text=True, check=True).stdout  # fmt: skip
+        return float(re.search(r"per_chart=([\d.]+)", out)[1])
+
     try:
-        with dg.DagsterInstance.ephemeral() as instance:
-            timed_pipeline(root, "rebuild_everything", instance)
-        command = [sys.executable, str(BENCH / "charts.py"), "--repeat", str(options.chart_repeat)]
-        if options.quick:
-            command += ["--limit", "1"]
-        env = {**os.environ, "ENFORCEMENT_ROOT": str(root), "PYTHONPATH": str(ROOT)}
-        out = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=True).stdout
+        wall([sys.executable, "-m", "pipelines", "run"], env, expect="succeeded")
+        project_side(), floor_side()  # warm-up
+        measured = alternate(project_side, floor_side, options.repeat)
     finally:
         shutil.rmtree(root)
-    print(out)
-    suite = re.search(r"(\d+) charts: suite ([\d.]+) s, median ([\d.]+) s per chart, slowest ([\d.]+) s", out)
-    report = re.search(r"report pack .*: ([\d.]+) s", out)
-    charts, suite_s, median_s, slowest_s = int(suite[1]), float(suite[2]), float(suite[3]), float(suite[4])
-    return [
-        Figure(f"chart suite, {charts} charts", suite_s, None, unit="s"),
-        Figure("median per chart", median_s, None, unit="s", slowest_s=slowest_s),
-        Figure("report pack", float(report[1]), None, unit="s"),
-    ]
+        shutil.rmtree(floor_out)
+    print(suites[-1])
+    return [compared("one chart, every format, per core / chart_floor.py", 1.5, measured, ("chart", "floor"))]
 
 
 def machine() -> dict:
@@ -337,10 +299,8 @@ def print_table(figures: list[Figure]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of: {', '.join(PARTS)}")
-    parser.add_argument("--repeat", type=int, default=5, help="alternating runs of each side (at least 5)")
+    parser.add_argument("--repeat", type=int, default=3, help="alternating pairs of runs (at least 3)")
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 5_000_000], help="scale sizes")
-    parser.add_argument("--scope", choices=JOBS, default="everything", help="pipeline/incremental: with charts?")
-    parser.add_argument("--chart-repeat", type=int, default=1, help="times bench/charts.py draws the suite")
     parser.add_argument("--quick", action="store_true", help="smoke test: one run per side, tiny sizes")
     parser.add_argument("--results", type=Path, default=BENCH / "results")
     options = parser.parse_args(argv)
@@ -349,8 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
     if options.quick:
         options.repeat, options.rows = 1, [20_000, 60_000]
-    elif options.repeat < 5:
-        parser.error("--repeat must be at least 5 (use --quick for a smoke test)")
+    elif options.repeat < 3:
+        parser.error("--repeat must be at least 3 (use --quick for a smoke test)")
 
     figures: list[Figure] = []
     for part in parts:

@@ -1,10 +1,12 @@
 """Shared fixtures: a temporary copy of the project's data, materialised for real with Dagster."""
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import pytest
+from filelock import FileLock
 
 from pipelines.definitions import build_definitions
 from pipelines.layout import Layout
@@ -40,19 +42,48 @@ def failure_text(result: dg.ExecuteInProcessResult) -> str:
     return "\n".join(texts)
 
 
-@pytest.fixture(scope="session")
-def built_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Layout, dg.ExecuteInProcessResult]:
-    """The shipped data materialised once, with the run's result (events, check evaluations)."""
-    layout = copy_sources(tmp_path_factory.mktemp("built"))
-    result = materialise(layout, "rebuild_everything")
-    assert result.success, failure_text(result)
-    return layout, result
+@dataclass(frozen=True)
+class BuiltRun:
+    """The shipped data materialised once for the whole test session, and that run's stored events."""
+
+    layout: Layout
+    run_id: str
+    events: list[dg.DagsterEvent]
+
+
+def build_once(shared: Path) -> str:
+    """Materialise the shipped data into `shared`/built on a persistent instance beside it, once for every
+    pytest-xdist worker (the first one builds, the others wait on the lock); return the run id."""
+    done = shared / "built.run_id"
+    with FileLock(shared / "built.lock"):
+        if not done.exists():
+            layout = copy_sources(shared / "built")
+            defs = build_definitions(layout)
+            (shared / "built-instance").mkdir()
+            with dg.DagsterInstance.local_temp(str(shared / "built-instance")) as instance:
+                result = defs.resolve_job_def("rebuild_everything").execute_in_process(
+                    instance=instance, raise_on_error=False
+                )
+            assert result.success, failure_text(result)
+            done.write_text(result.run_id, encoding="utf-8")
+    return done.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
-def built(built_run: tuple[Layout, dg.ExecuteInProcessResult]) -> Layout:
+def built_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> BuiltRun:
+    """The shipped data materialised once, with the run's events (materialisations, check evaluations)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    run_id = build_once(shared)
+    with dg.DagsterInstance.local_temp(str(shared / "built-instance")) as instance:
+        events = [entry.dagster_event for entry in instance.all_logs(run_id) if entry.dagster_event]
+    return BuiltRun(Layout(shared / "built"), run_id, events)
+
+
+@pytest.fixture(scope="session")
+def built(built_run: BuiltRun) -> Layout:
     """The shipped data materialised once: warehouse and charts. Do not modify it; copy it."""
-    return built_run[0]
+    return built_run.layout
 
 
 @pytest.fixture

@@ -37,12 +37,14 @@ def test_the_catalog_describes_every_column_of_every_table_and_view(built):
 
 
 def test_the_ui_shows_each_columns_type_and_description(built_run):
-    layout, result = built_run
     shown = {}
-    for materialization in result.asset_materializations_for_node("warehouse"):
+    for event in built_run.events:
+        if event.event_type_value != "ASSET_MATERIALIZATION" or event.step_key != "warehouse":
+            continue
+        materialization = event.event_specific_data.materialization
         schema = materialization.metadata["dagster/column_schema"].value
         shown[materialization.asset_key.to_user_string()] = [(c.name, c.type, c.description) for c in schema.columns]
-    in_warehouse = warehouse_columns(layout)
+    in_warehouse = warehouse_columns(built_run.layout)
     assert set(shown) == set(in_warehouse), "every table and view is an asset with its columns"
     for table, described in shown.items():
         assert [name for name, *_ in described] == in_warehouse[table]

@@ -167,10 +167,10 @@ def test_checks_hang_on_raw_staging_and_warehouse_assets(built):
 
 
 def test_the_shipped_run_evaluates_every_check_with_metadata(built_run):
-    layout, result = built_run
+    layout = built_run.layout
     evaluations = {
         (e.event_specific_data.asset_key.to_user_string(), e.event_specific_data.check_name): e.event_specific_data
-        for e in result.all_events
+        for e in built_run.events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
     datasets = {key for key, _ in evaluations if key.startswith("staging/eurostat_")}
@@ -183,7 +183,7 @@ def test_the_shipped_run_evaluates_every_check_with_metadata(built_run):
     if not conflicts.passed:  # the shipped sheet holds disagreeing official statements, listed with both sources
         assert re.search(r"\.csv row \d+", conflicts.metadata["problems"].value)  # names the other source's row
     report = layout.root / evaluations[("observations", "observations_valid")].metadata["report"].value
-    assert report.read_text(encoding="utf-8").startswith(f"# Validation report of run {result.run_id}")
+    assert report.read_text(encoding="utf-8").startswith(f"# Validation report of run {built_run.run_id}")
     assert not (layout.root / "gx").exists() and not (REPO / "gx").exists()
 
 
