@@ -112,6 +112,11 @@ def test_html_opens_with_the_summary_then_jurisdictions_methods_and_citations(bu
     assert all(any(row.startswith(place) for row in page.summary_rows) for place in places)
     kinds = [SOURCE_TYPE_WORDS.get(kind, kind.replace("_", " ")) for kind in vocabulary.source_types()]
     assert all(any(f"({kind})" in row for kind in kinds) for row in page.summary_rows[1:])  # the kind of source
+    html = (built.report_dir / "index.html").read_text(encoding="utf-8")
+    summary = html[html.index('<section id="summary">') : html.index("</section>")]
+    order = [summary.index(part) for part in ("<p>When a state", 'class="finding"', 'class="summary"', "<figure")]
+    assert order == sorted(order)  # the question, the finding in words, the table, then the chart
+    assert '<figure id="cross_jurisdiction_latest" class="own-page">' in summary
     assert page.external == []  # works offline: no scripts, stylesheets or remote images
     assert len(page.images) > 50
     for image in page.images:  # every chart is an SVG file beside the page
@@ -198,6 +203,30 @@ def test_pdf_has_the_same_structure_and_stays_small(built):
     assert len(re.findall(rb"/Subtype\s*/Image", pdf)) >= len(parsed(built.report_dir).images)
 
 
+def test_pdf_page_one_has_the_question_finding_and_table_and_the_chart_its_own_pages(built):
+    from pipelines.report.build import QUESTION
+
+    path = built.report_dir / "report.pdf"
+    places = sorted(latest_pair_places(built))
+    first = " ".join(pdf_text(path, 1).split())
+    assert " ".join(QUESTION.split()[:12]) in first and "latest like-for-like figures count more migrants" in first
+    assert "Place, period" in first and any(place in first for place in places)
+    images = [line.split() for line in run(["pdfimages", "-list", "-f", "1", "-l", "8", str(path)]).splitlines()[2:]]
+    chart_pages = sorted({int(image[0]) for image in images if image[2] == "image"})
+    table_pages = range(1, chart_pages[0])
+    for number in table_pages:  # the table runs on with its header; the chart only starts after it
+        assert "Place, period" in pdf_text(path, number), number
+    table_text = pdf_text(path, 1, table_pages[-1])
+    assert all(place.split()[0] in table_text for place in places)  # every row (a long name wraps in its cell)
+    assert "Figure 1." in pdf_text(path, chart_pages[0], chart_pages[-1])
+    assert not any(place in pdf_text(path, chart_pages[0]) for place in ("Place, period", "Summary"))
+    text_width_inches = (210 - 2 * 14) / 25.4  # A4 with 14 mm margins
+    for image in images:
+        if image[2] == "image" and int(image[0]) in chart_pages[:2]:
+            width, x_ppi = int(image[3]), float(image[12])
+            assert width / x_ppi >= 0.8 * text_width_inches, image  # shown at least 80 % of the text width
+
+
 def test_docx_has_the_same_structure_with_every_chart(built):
     from docx import Document
 
@@ -207,17 +236,42 @@ def test_docx_has_the_same_structure_with_every_chart(built):
     summary = document.tables[0]
     assert [cell.text for cell in summary.rows[0].cells][:3] == ["Place, period", "Migrants side", "Employers side"]
     assert len(summary.rows) - 1 == len(latest_pair_places(built))
-    assert len(document.inline_shapes) == len(parsed(built.report_dir).images)
+    charts = built.report_dir / "charts"
+    parts = list(charts.glob("*.part*.png"))  # a chart taller than a page, shown a page-sized part at a time
+    split = {part.name.split(".part")[0] for part in parts}
+    images = len(parsed(built.report_dir).images)
+    assert "cross_jurisdiction_latest" in split and len(document.inline_shapes) == images - len(split) + len(parts)
     for shape in document.inline_shapes:
         assert shape.width.cm <= 16.6 and shape.height.cm <= 24.7  # inside an A4 or Letter page's margins
     captions = [p.text for p in document.paragraphs if p.style.name == "Caption" and p.text.startswith("Source")]
-    assert len(captions) == len(document.inline_shapes)
+    assert len(captions) == images
+
+
+def test_docx_summary_is_question_finding_table_then_the_chart_on_its_own_pages(built):
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    from pipelines.report.build import QUESTION
+
+    document = Document(str(built.report_dir / "report.docx"))
+    body = list(document.element.body)
+    texts = [docx_text(node) for node in body]
+    question = texts.index(QUESTION)
+    assert "latest like-for-like figures count more migrants" in texts[question + 1]
+    table = body[question + 2]
+    assert table.tag == qn("w:tbl") and table.find(f".//{qn('w:tblHeader')}") is not None  # header on every page
+    assert len(table.findall(f".//{qn('w:cantSplit')}")) == len(table.findall(qn("w:tr")))  # rows stay whole
+    picture = next(node for node in body[question + 3 :] if node.find(f".//{qn('w:drawing')}") is not None)
+    assert picture.find(f".//{qn('w:pageBreakBefore')}") is not None
+    first_chart = document.inline_shapes[0]
+    assert first_chart.width.cm >= 0.8 * 16.5  # at least 80 % of the text width
 
 
 def test_subset_mentions_only_its_jurisdictions_and_years(built, subset):
     import csv as csv_module
 
     from pipelines import wording
+    from pipelines.report.build import NO_CONFLICTS
 
     page = parsed(subset)
     assert page.headings[2:4] == ["Kazakhstan", "Russian Federation"]
@@ -231,6 +285,7 @@ def test_subset_mentions_only_its_jurisdictions_and_years(built, subset):
     html = (subset / "index.html").read_text(encoding="utf-8")
     others = latest_pair_places(built) - {"Kazakhstan", "Russian Federation"}
     assert others and not [place for place in others if place in html]
+    assert NO_CONFLICTS in html  # the conflicts are all elsewhere
     assert "US ICE" not in html  # the full definition of 'arrested' gives a US example: a selection leaves it out
     captions = re.sub(r"\[\d+\] \S+", "", " ".join(page.captions))  # citation keys carry the year published
     years = {int(year) for year in re.findall(r"(?<![\d,])((?:19|20)\d\d)(?![\d,])", captions)}
@@ -291,9 +346,16 @@ def require(program: str, package: str) -> None:
         pytest.skip(message)
 
 
-def pdf_text(path) -> str:
+def docx_text(element) -> str:
+    """The text of a DOCX body element (paragraph, table, row or cell)."""
+    return "".join(element.xpath(".//w:t/text()"))
+
+
+def pdf_text(path, first: int | None = None, last: int | None = None) -> str:
+    """The PDF's text (pages `first` to `last`, or `first` alone), laid out as on the page."""
     require("pdftotext", "poppler-utils")
-    return run(["pdftotext", "-layout", str(path), "-"])
+    pages = [] if first is None else ["-f", str(first), "-l", str(last or first)]
+    return run(["pdftotext", "-layout", *pages, str(path), "-"])
 
 
 def test_pdf_prints_a_gloss_for_quotes_its_font_cannot_draw():
@@ -360,3 +422,48 @@ def test_pdf_of_the_shipped_figures_has_no_missing_glyphs(built, caplog, tmp_pat
     with caplog.at_level(logging.WARNING, logger="fpdf"):
         render_pdf(content).output()
     assert not [record.getMessage() for record in caplog.records if "missing" in record.getMessage()]
+
+
+def test_every_format_lists_each_conflict_and_the_alternatives_of_the_figures_it_shows(built):
+    import duckdb
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    keys = {item["URL"]: item["id"] for item in json.loads((built.report_dir / "citations.json").read_text())}
+    with duckdb.connect(str(built.warehouse_path), read_only=True) as con:
+        conflicts = con.execute(
+            "SELECT preferred_figure_id, preferred_source_url, other_figure_id, other_source_url, resolved_by "
+            "FROM conflicts"
+        ).fetchall()
+        germany, alternatives = con.execute(
+            "SELECT figure_id, alternatives FROM preferred_observations WHERE jurisdiction = 'DEU' "
+            "AND measure = 'detected_violation' AND period_end = DATE '2015-12-31' AND breakdown IS NULL"
+        ).fetchone()
+    assert {resolved_by for *_, resolved_by in conflicts} == {"source_type", None}  # settled and unsettled
+    expected = [
+        [preferred, keys[preferred_url], other, keys[other_url], "Not settled" if how is None else "Kind of source"]
+        for preferred, preferred_url, other, other_url, how in conflicts
+    ]
+    html = (built.report_dir / "index.html").read_text(encoding="utf-8")
+    pdf = pdf_text(built.report_dir / "report.pdf")
+    document = Document(str(built.report_dir / "report.docx"))
+    body = list(document.element.body)
+    texts = [docx_text(node) for node in body]
+    in_html = html[html.index("<h3>Conflicting figures</h3>") : html.index("<h3>Datasets</h3>")]
+    in_pdf = pdf[pdf.index("Conflicting figures") : pdf.rindex("Datasets")]
+    table = body[texts.index("Conflicting figures") + 2]
+    rows = [[docx_text(cell) for cell in row] for row in table.iter(qn("w:tr"))]
+    assert len(rows) == len(conflicts) + 1  # a heading row, then one row per conflict
+    for words, row in zip(expected, rows[1:], strict=True):
+        assert all(word in in_html and word in in_pdf for word in words), words
+        assert all(word in " ".join(row) for word in words), (words, row)
+    assert alternatives and alternatives[0]["agreement"] == "same"
+    other = alternatives[0]["figure_id"]
+    section = html[html.index('<section id="deu">') :]
+    section = section[: section.index("</section>")]
+    assert "Other figures for the same facts (Germany)" in section
+    row = next(row for row in section.split("<tr>") if f"{other}:" in row)
+    assert f"{germany}:" in row and "same value" in row
+    assert f"{other}:" in pdf[pdf.index("Other figures for the same facts (Germany)") :]
+    heading = texts.index("Other figures for the same facts (Germany)")
+    assert f"{germany}:" in texts[heading + 1] and f"{other}:" in texts[heading + 1]  # the table after it

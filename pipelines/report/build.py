@@ -1,6 +1,7 @@
 """Gather what the report says — findings first, one section per jurisdiction, methods and caveats, citations —
 and write the pack (HTML, PDF, DOCX, BibTeX, CSL-JSON, data package) for a selection of the data."""
 
+import math
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -20,6 +21,12 @@ METHODS_STEMS = ("coverage_matrix",)
 PNG_WIDTH = 1200  # pixels of the PNG placed in the PDF and DOCX: ~165 dpi across an A4 text width
 CHARTS_DIR = "charts"  # beside the pages: the chart files they show
 STATISTICAL_KIND = "eurostat"  # sources whose figures are dataset cells, summarised rather than quoted one by one
+# A chart more than SPLIT_ASPECT times as tall as wide would be narrow on one page: the PDF and DOCX show it cut
+# across blank rows into parts about PART_ASPECT times as tall as wide, a page each, at the full text width; the
+# last part is LAST_PART_SHARE as tall as the others, leaving room for the caption.
+SPLIT_ASPECT = 1.5
+PART_ASPECT = 1.2
+LAST_PART_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,7 @@ class ChartEntry:
     png: Path
     figures: list[dict]
     cited: list[Reference]
+    parts: list[Path]  # the PNG as the PDF and DOCX place it: itself, or page-sized parts of a tall chart
 
     def by_publisher(self) -> dict[str, list[Reference]]:
         """The cited documents grouped by publisher (by its short name), in citing order."""
@@ -61,6 +69,7 @@ class JurisdictionSection:
     charts: list[ChartEntry]
     figures: list[dict]
     series: list[str]
+    alternatives: list[list[str]]  # other figures for the facts its charts show, as ALTERNATIVE_HEADINGS cells
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,7 @@ class SummaryRow:
         """The row as the summary table's cells, in SUMMARY_HEADINGS order."""
         return [
             f"{self.place}, {self.period}", self.migrants, self.employers, f"{self.ratio} ({self.qualifier})",
-            self.source_kind, "; ".join(reference.label for reference in self.cited),
+            self.source_kind, "\n".join(reference.label for reference in self.cited),
         ]  # fmt: skip
 
 
@@ -89,11 +98,13 @@ class Content:
     """What every format of the report shows, in reading order."""
 
     selection: Selection
-    summary_chart: ChartEntry | None
+    finding: str
     summary: list[SummaryRow]
+    summary_chart: ChartEntry | None  # after the table, on a page of its own
     jurisdictions: list[JurisdictionSection]
     methods: list[tuple[str, list[str]]]  # (heading, paragraphs)
     methods_charts: list[ChartEntry]
+    conflicts: list[list[str]]  # every conflict in the selection, as CONFLICT_HEADINGS cells
     datasets: list[dict]
     references: list[Reference]
     reference_of: dict[str, Reference] = field(repr=False)
@@ -113,6 +124,17 @@ QUESTION = (
     "period. A ratio above 1 means the state acted against more migrants than employers."
 )
 SUMMARY_HEADINGS = ("Place, period", "Migrants side", "Employers side", "Ratio", "Source (kind)", "Cited")
+ALTERNATIVE_HEADINGS = ("Fact", "Figure shown", "Other figure", "Agreement")
+CONFLICT_HEADINGS = ("Fact", "Figure preferred", "Figure set aside", "How precedence resolved it")
+OTHER_FIGURE_WIDTHS = (26, 27, 27, 20)  # relative column widths of both tables
+CONFLICTS_INTRO = (
+    "Where two sources give different figures for the same fact (same place, period, measure, unit and part "
+    "counted) by more than rounding, the report shows one, chosen by precedence: official statistics before "
+    "official sources, then intergovernmental, NGO or research, news and secondary sources; at equal kind a dataset "
+    "read from its publisher before a sheet copying it, then the more recent publication. Nothing is averaged."
+)
+NO_CONFLICTS = "No two sources in this selection disagree by more than rounding."
+AGREEMENT_WORDS = {"same": "same value", "rounded": "same after rounding", "conflict": "conflict"}
 SOURCE_TYPE_WORDS = {"ngo_or_research": "NGO or research"}  # pipelines/vocabulary/source_types.csv in words
 METHODS = [
     (
@@ -182,6 +204,33 @@ def _summary_rows(pairs: list[dict], rows: dict[str, dict], reference_of: dict[s
     return summary
 
 
+def finding(pairs: list[dict]) -> str:
+    """The summary table in words: on which side the latest like-for-like figures count more, and the extremes."""
+    from pipelines import wording
+
+    if not pairs:
+        return "No jurisdiction in this selection has a migrants-side and an employers-side figure for one period."
+
+    def said(pair: dict) -> str:
+        sentence = wording.ratio_sentence(
+            pair["ratio"], pair["qualifier"], pair["migrants_measure"], pair["employers_measure"]
+        )
+        return f"{wording.place(pair['jurisdiction'], None)}, {sentence}"
+
+    if len(pairs) == 1:
+        return f"In {said(pairs[0])}."
+    more = sum(pair["ratio"] > 1 and pair["qualifier"] in ("exact", "approximate", "lower_bound") for pair in pairs)
+    fewer = sum(pair["ratio"] < 1 and pair["qualifier"] in ("exact", "approximate", "upper_bound") for pair in pairs)
+    text = f"In {more} of the {len(pairs)} jurisdictions, the latest like-for-like figures count more migrants"
+    text += " than employers"
+    if fewer:
+        text += f"; in {fewer}, more employers than migrants"
+    if len(pairs) - more - fewer:
+        text += f"; in {len(pairs) - more - fewer}, the figures' bounds leave it open"
+    high, low = max(pairs, key=lambda pair: pair["ratio"]), min(pairs, key=lambda pair: pair["ratio"])
+    return f"{text}. Furthest apart: {said(high)}; at the other end: {said(low)}."
+
+
 def source_kind(*rows: dict) -> str:
     """Who published a pair's figures and what kind of source it is, each once: 'Prosud.kz (news)'."""
     return "; ".join(
@@ -205,6 +254,63 @@ def short_name(publisher: str) -> str:
     return inside[0] if inside else publisher
 
 
+def _kind(source_type: str) -> str:
+    return SOURCE_TYPE_WORDS.get(source_type, source_type.replace("_", " "))
+
+
+def _fact(row: dict) -> str:
+    """'Hong Kong, 2025: foreigners arrested (found working illegally)'."""
+    from pipelines import vocabulary, wording
+
+    label = vocabulary.measures()[(row["measure"], row["target_group"])].label
+    breakdown = f" ({row['breakdown']})" if row.get("breakdown") else ""
+    where = wording.place(row["jurisdiction"], row["subdivision"])
+    return f"{where}, {wording.period(row['period_start'], row['period_end'])}: {label}{breakdown}"
+
+
+def _figure_words(row: dict, reference_of: dict[str, Reference]) -> str:
+    """'HKG-2025-LWB-01: 1,264 persons, Yahoo News Hong Kong (news) [100] yahoonewshong-2026-941a'."""
+    from pipelines.charts import style
+
+    qualifier = "" if row["qualifier"] == "exact" else f" ({row['qualifier'].replace('_', ' ')})"
+    return (
+        f"{row['figure_id']}: {style.thousands(row['value'])} {row['unit'].replace('_', ' ')}{qualifier}, "
+        f"{short_name(str(row['publisher'] or row['source_id']))} ({_kind(row['source_type'])}) "
+        f"{reference_of[row['source_url']].label}"
+    )
+
+
+def _other_figures(con: duckdb.DuckDBPyConnection, selection: Selection, shown: set[str]) -> tuple[dict, list]:
+    """The alternatives of the preferred figures in `shown` ({preferred id: [(other id, agreement)]}) and the
+    selection's conflicts (preferred id, other id, resolved_by)."""
+    where, parameters = selection.sql()
+    alternatives: dict[str, list[tuple[str, str]]] = {}
+    for figure_id, others in con.execute(
+        f"SELECT figure_id, alternatives FROM preferred_observations WHERE len(alternatives) > 0 AND {where}",
+        parameters,
+    ).fetchall():
+        if figure_id in shown:
+            alternatives[figure_id] = [(other["figure_id"], other["agreement"]) for other in others]
+    conflicts = con.execute(
+        f"SELECT preferred_figure_id, other_figure_id, resolved_by FROM conflicts WHERE {where}", parameters
+    ).fetchall()
+    return alternatives, conflicts
+
+
+def _resolution(preferred: dict, other: dict, resolved_by: str | None) -> str:
+    """How precedence chose between two conflicting figures, in words."""
+    if resolved_by == "source_type":
+        return f"Kind of source: {_kind(preferred['source_type'])} before {_kind(other['source_type'])}."
+    if resolved_by == "dataset_over_copy":
+        return "The dataset read from its publisher before the sheet row copying it."
+    how = (
+        "the more recent publication is shown"
+        if preferred["published_date"] != other["published_date"]
+        else "the first figure id is shown"
+    )
+    return f"Not settled: both are {_kind(preferred['source_type'])} sources; {how}, and the warehouse check warns."
+
+
 def _latest_pairs(con: duckdb.DuckDBPyConnection, selection: Selection) -> list[dict]:
     from pipelines.charts import compare
 
@@ -223,12 +329,15 @@ def gather(layout: Layout, con: duckdb.DuckDBPyConnection, selection: Selection,
     ]
     pairs = _latest_pairs(con, selection)
     pair_rows = {row["figure_id"]: row for row in cited_rows(con, [f for p in pairs for f in p["figure_ids"]])}
+    alternatives, conflicts = _other_figures(con, selection, {row["figure_id"] for _, rows in found for row in rows})
+    other_ids = [i for preferred, others in alternatives.items() for i in [preferred, *(o for o, _ in others)]]
+    other_rows = {row["figure_id"]: row for row in cited_rows(con, other_ids + [i for c in conflicts for i in c[:2]])}
     summary_manifest = next((m for m, _ in found if m["stem"] == SUMMARY_STEM), None) if selection.everything else None
     summary_folder = layout.charts_dir
     if pairs and summary_manifest is None:
         summary_folder = out / CHARTS_DIR
         summary_manifest = _draw_summary_chart(con, pairs, summary_folder)
-    all_rows = [row for _, rows in found for row in rows] + list(pair_rows.values())
+    all_rows = [row for _, rows in found for row in rows] + list(pair_rows.values()) + list(other_rows.values())
     reference_of = references(all_rows)
     entry = _entry_maker(layout.charts_dir, out / CHARTS_DIR, reference_of)
     summary_rows = [pair_rows[figure_id] for pair in pairs for figure_id in pair["figure_ids"]]
@@ -244,10 +353,27 @@ def gather(layout: Layout, con: duckdb.DuckDBPyConnection, selection: Selection,
         else:
             methods_charts.append(entry(manifest, rows))
     kinds = dict(con.execute("SELECT source_id, kind FROM sources").fetchall())
+
+    def alternative_cells(charts: list[ChartEntry]) -> list[list[str]]:
+        shown = dict.fromkeys(figure["figure_id"] for chart in charts for figure in chart.figures)
+        return [
+            [_fact(other_rows[preferred]), _figure_words(other_rows[preferred], reference_of),
+             _figure_words(other_rows[other], reference_of), AGREEMENT_WORDS[agreement]]
+            for preferred in shown for other, agreement in alternatives.get(preferred, [])
+        ]  # fmt: skip
+
     sections = [
-        JurisdictionSection(code, wording.place(code, None), charts, *_figures(charts, kinds, reference_of))
+        JurisdictionSection(
+            code, wording.place(code, None), charts, *_figures(charts, kinds, reference_of), alternative_cells(charts)
+        )
         for code, charts in sorted(by_place.items(), key=lambda item: wording.place(item[0], None))
     ]
+    conflict_cells = [
+        [_fact(other_rows[preferred]), _figure_words(other_rows[preferred], reference_of),
+         _figure_words(other_rows[other], reference_of),
+         _resolution(other_rows[preferred], other_rows[other], resolved_by)]
+        for preferred, other, resolved_by in conflicts
+    ]  # fmt: skip
     measures = {(row["measure"], row["target_group"]) for row in all_rows}
     # A selection's pack gives each definition's main clause: the full ones give examples from other countries.
     plain = not selection.everything
@@ -255,11 +381,13 @@ def gather(layout: Layout, con: duckdb.DuckDBPyConnection, selection: Selection,
     changes = ("Changes since the previous version", _changes(con, selection, {row["figure_id"] for row in all_rows}))
     return Content(
         selection,
-        summary_chart,
+        finding(pairs),
         _summary_rows(pairs, pair_rows, reference_of),
+        summary_chart,
         sections,
         [definitions, *((heading, [text]) for heading, text in METHODS), changes],
         methods_charts,
+        conflict_cells,
         _datasets(con, {row["source_id"] for row in all_rows}),
         sorted(reference_of.values(), key=lambda reference: reference.number),
         reference_of,
@@ -313,7 +441,7 @@ def _entry_maker(charts_dir: Path, charts_out: Path, reference_of: dict[str, Ref
             shutil.copyfile(folder / svg.name, svg)
         _small_png(folder / png.name, png)
         cited = list(dict.fromkeys(reference_of[row["source_url"]] for row in rows))
-        return ChartEntry(manifest, svg, png, rows, cited)
+        return ChartEntry(manifest, svg, png, rows, cited, page_parts(png))
 
     return entry
 
@@ -331,6 +459,45 @@ def _small_png(source: Path, target: Path) -> None:
         temporary = target.with_name(f".{target.name}.partial")
         small.quantize(colors=16, method=Image.Quantize.FASTOCTREE).save(temporary, format="PNG")
         temporary.replace(target)
+
+
+def page_parts(png: Path) -> list[Path]:
+    """`png` itself, or for a chart more than SPLIT_ASPECT times as tall as wide, page-sized parts of it cut across
+    blank rows (beside `png`, rewritten when older than it)."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        aspect = image.height / image.width
+        if aspect <= SPLIT_ASPECT:
+            return [png]
+        count = math.ceil(aspect / PART_ASPECT)
+        parts = [png.with_name(f"{png.stem}.part{number}.png") for number in range(1, count + 1)]
+        if all(part.exists() and part.stat().st_mtime >= png.stat().st_mtime for part in parts):
+            return parts
+        shares = [1.0] * (count - 1) + [LAST_PART_SHARE]
+        targets = [round(image.height * sum(shares[:n]) / sum(shares)) for n in range(1, count)]
+        cuts = [0, *(_blank_row_near(image, target) for target in targets), image.height]
+        for part, top, bottom in zip(parts, cuts[:-1], cuts[1:], strict=True):
+            image.crop((0, top, image.width, bottom)).save(part, format="PNG")
+    return parts
+
+
+def _blank_row_near(image, target: int) -> int:
+    """The middle of the run of blank pixel rows (at most a vertical axis line or two crossing it) nearest to row
+    `target`, within a tenth of the image's height; `target` when there is none."""
+    import numpy as np
+
+    blank = (np.asarray(image.convert("L")) < 160).sum(axis=1) <= image.width // 100
+    reach = image.height // 10
+    runs, start = [], None
+    for row in range(max(target - reach, 0), min(target + reach, image.height)):
+        if blank[row] and start is None:
+            start = row
+        if not blank[row] and start is not None:
+            runs.append((start, row))
+            start = None
+    middles = [(top + bottom) // 2 for top, bottom in runs if bottom - top >= 4]
+    return min(middles, key=lambda middle: abs(middle - target), default=target)
 
 
 def _draw_summary_chart(con: duckdb.DuckDBPyConnection, pairs: list[dict], charts_out: Path) -> dict:

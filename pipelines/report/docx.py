@@ -4,16 +4,31 @@ charts sized to the text width of an A4 or Letter page, captions ending in the n
 from pathlib import Path
 
 from pipelines.files import replaced_on_success
-from pipelines.report.build import QUESTION, SUMMARY_HEADINGS, TITLE, ChartEntry, Content, describe
+from pipelines.report.build import (
+    ALTERNATIVE_HEADINGS,
+    CONFLICT_HEADINGS,
+    CONFLICTS_INTRO,
+    NO_CONFLICTS,
+    OTHER_FIGURE_WIDTHS,
+    QUESTION,
+    SUMMARY_HEADINGS,
+    TITLE,
+    ChartEntry,
+    Content,
+    describe,
+)
 
-# A4 is 21.0 cm wide and Letter 21.6 cm: with 2 cm margins a 16.5 cm picture fits both.
+# An A4 page with 2 cm margins (as the PDF); a 16.5 cm wide picture also fits Letter's 21.6 cm.
 PICTURE_WIDTH_CM = 16.5
 PICTURE_HEIGHT_CM = 20.0
-SUMMARY_CHART_HEIGHT_CM = 10.0  # leaves room for the summary table on the first page
+PAGE_HEIGHT_CM = 24.5  # a picture filling a page of its own, inside A4's 25.7 cm between the margins
+CAPTION_CM = 5.0  # room the last part of a chart cut into parts leaves for its caption
+TEXT_WIDTH_CM = 17.0
 FIGURE_HEADINGS = ("Figure", "Value", "Qualifier", "Quote", "Source")
 # Column widths in cm, adding up to the 17 cm between the margins: the quote gets the room it needs.
 FIGURE_WIDTHS = (3.2, 1.8, 1.6, 7.0, 3.4)
-SUMMARY_WIDTHS = (2.8, 2.6, 2.6, 3.6, 2.6, 2.8)
+SUMMARY_WIDTHS = (2.4, 2.3, 2.3, 3.3, 3.2, 3.5)
+OTHER_WIDTHS = tuple(TEXT_WIDTH_CM * width / sum(OTHER_FIGURE_WIDTHS) for width in OTHER_FIGURE_WIDTHS)
 
 
 def _caption(document, number: int, chart: ChartEntry) -> None:
@@ -30,22 +45,29 @@ def _caption(document, number: int, chart: ChartEntry) -> None:
     source.add_run(chart.citation).font.size = Pt(8)
 
 
-def _chart(document, number: int, chart: ChartEntry, tallest_cm: float = PICTURE_HEIGHT_CM) -> None:
-    """The chart at the text width (at most `tallest_cm` high), then its caption."""
+def _chart(document, number: int, chart: ChartEntry, own_page: bool = False) -> None:
+    """The chart as wide as the text (at most PICTURE_HEIGHT_CM high), then its caption; a chart on its own page,
+    or cut into parts, starts a page and each part fills one, the last leaving room for the caption."""
     from docx.shared import Cm
     from PIL import Image
 
-    with Image.open(chart.png) as image:
-        aspect = image.height / image.width
-    if PICTURE_WIDTH_CM * aspect > tallest_cm:
-        document.add_picture(str(chart.png), height=Cm(tallest_cm))
-    else:
-        document.add_picture(str(chart.png), width=Cm(PICTURE_WIDTH_CM))
+    aspects = []
+    for part in chart.parts:
+        with Image.open(part) as image:
+            aspects.append(image.height / image.width)
+    paged = own_page or len(aspects) > 1
+    rooms = [PAGE_HEIGHT_CM] * (len(aspects) - 1) + [PAGE_HEIGHT_CM - CAPTION_CM if paged else PICTURE_HEIGHT_CM]
+    width = min(PICTURE_WIDTH_CM, *(room / aspect for room, aspect in zip(rooms, aspects, strict=True)))
+    for part in chart.parts:
+        document.add_picture(str(part), width=Cm(width))
+        document.paragraphs[-1].paragraph_format.page_break_before = paged
     document.paragraphs[-1].paragraph_format.keep_with_next = True  # the chart stays with its caption
     _caption(document, number, chart)
 
 
 def _table(document, headings: tuple[str, ...], widths: tuple[float, ...], rows: list[list[str]]) -> None:
+    """A table of `rows` under `headings` (repeated on every page it runs onto); no row splits across pages."""
+    from docx.oxml import OxmlElement
     from docx.shared import Cm, Pt
 
     table = document.add_table(rows=1, cols=len(headings))
@@ -57,6 +79,10 @@ def _table(document, headings: tuple[str, ...], widths: tuple[float, ...], rows:
     for cells in rows:
         for cell, text in zip(table.add_row().cells, cells, strict=True):
             cell.text = text
+    for index, row in enumerate(table.rows):
+        properties = row._tr.get_or_add_trPr()
+        for tag in ("w:cantSplit", "w:tblHeader") if index == 0 else ("w:cantSplit",):
+            properties.append(OxmlElement(tag))
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = Cm(width)
@@ -71,6 +97,7 @@ def render_docx(content: Content):
 
     document = Document()
     for section in document.sections:
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
         section.left_margin = section.right_margin = Cm(2)
         section.top_margin = section.bottom_margin = Cm(2)
     document.core_properties.title = TITLE
@@ -80,14 +107,10 @@ def render_docx(content: Content):
         document.add_paragraph(f"This pack covers {content.selection.describe()}.")
     document.add_heading("Summary", level=1)
     document.add_paragraph(QUESTION)
+    document.add_paragraph().add_run(content.finding).bold = True
+    _table(document, SUMMARY_HEADINGS, SUMMARY_WIDTHS, [row.cells() for row in content.summary])
     if content.summary_chart:
-        _chart(document, numbers[id(content.summary_chart)], content.summary_chart, SUMMARY_CHART_HEIGHT_CM)
-    _table(
-        document,
-        SUMMARY_HEADINGS,
-        SUMMARY_WIDTHS,
-        [row.cells() for row in content.summary],
-    )
+        _chart(document, numbers[id(content.summary_chart)], content.summary_chart, own_page=True)
     for section in content.jurisdictions:
         document.add_page_break()
         document.add_heading(section.name, level=1)
@@ -111,12 +134,21 @@ def render_docx(content: Content):
             )
         if rows:
             _table(document, FIGURE_HEADINGS, FIGURE_WIDTHS, rows)
+        if section.alternatives:
+            document.add_heading(f"Other figures for the same facts ({section.name})", level=2)
+            _table(document, ALTERNATIVE_HEADINGS, OTHER_WIDTHS, section.alternatives)
     document.add_page_break()
     document.add_heading("Methods and caveats", level=1)
     for heading, paragraphs in content.methods:
         document.add_heading(heading, level=2)
         for text in paragraphs:
             document.add_paragraph(text)
+    document.add_heading("Conflicting figures", level=2)
+    document.add_paragraph(CONFLICTS_INTRO).paragraph_format.keep_with_next = True  # with its table
+    if content.conflicts:
+        _table(document, CONFLICT_HEADINGS, OTHER_WIDTHS, content.conflicts)
+    else:
+        document.add_paragraph(NO_CONFLICTS)
     for chart in content.methods_charts:
         _chart(document, numbers[id(chart)], chart)
     document.add_heading("Datasets", level=2)

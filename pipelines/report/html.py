@@ -1,12 +1,17 @@
 """The report as one HTML page: summary first, a section per jurisdiction, methods, citations. Charts are SVG
 files in `charts/` beside the page (inlined they made it megabytes); no scripts, web fonts or CDN."""
 
+import re
 from html import escape
 from pathlib import Path
 
 from pipelines.files import replaced_on_success
 from pipelines.report.build import (
+    ALTERNATIVE_HEADINGS,
     CHARTS_DIR,
+    CONFLICT_HEADINGS,
+    CONFLICTS_INTRO,
+    NO_CONFLICTS,
     QUESTION,
     SUMMARY_HEADINGS,
     TITLE,
@@ -29,6 +34,9 @@ th, td { border: 1px solid #ddd; padding: 0.3rem 0.4rem; vertical-align: top; te
 th { background: #f2f2f2; } td.value { white-space: nowrap; text-align: right; }
 blockquote { margin: 0; } .gloss { color: #555; margin-top: 0.3rem; } .small { color: #666; font-size: 0.75rem; }
 .hash { word-break: break-all; } ol.citations li { margin-bottom: 0.4rem; word-break: break-word; }
+p.finding { font-weight: bold; }
+@media print { figure.own-page { break-before: page; } tr, figure { break-inside: avoid; }
+               thead { display: table-header-group; } }
 """
 
 
@@ -46,11 +54,12 @@ def _sources(chart: ChartEntry) -> str:
     return f"{'Source' if len(chart.cited) == 1 else 'Sources'}: {listed}."
 
 
-def _figure(number: int, chart: ChartEntry) -> str:
+def _figure(number: int, chart: ChartEntry, own_page: bool = False) -> str:
     manifest = chart.manifest
     notes = " ".join(manifest["notes"])
+    page = ' class="own-page"' if own_page else ""
     return (
-        f'<figure id="{escape(manifest["stem"])}">'
+        f'<figure id="{escape(manifest["stem"])}"{page}>'
         f'<img src="{CHARTS_DIR}/{escape(chart.svg.name)}" alt="{escape(manifest["title"])}" loading="lazy">'
         f"<figcaption><p><b>Figure {number}.</b> {escape(manifest['title'])}.</p>"
         + (f"<p>Note: {escape(notes)}</p>" if notes else "")
@@ -65,6 +74,17 @@ def _summary_table(rows: list[SummaryRow]) -> str:
         for row in rows
     )
     return f'<table class="summary"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _linked(text: str) -> str:
+    """Escaped text with each citation label ('[3] fidh-nd-5c1e') linked to its entry in the citations."""
+    return re.sub(r"\[(\d+)\] ([\w-]+)", r'<a href="#\2">[\1] \2</a>', escape(text))
+
+
+def _cells_table(css_class: str, headings: tuple[str, ...], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{escape(name)}</th>" for name in headings)
+    body = "".join("<tr>" + "".join(f"<td>{_linked(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    return f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _figure_table(figures: list[dict], reference_of: dict[str, Reference]) -> str:
@@ -111,10 +131,12 @@ def render_html(content: Content) -> str:
         '<a href="citations.json">citations.json</a> (CSL-JSON); data: <a href="datapackage.json">'
         "datapackage.json</a> (comparisons.csv, figures.csv, sources.csv).</p></header><main>",
         f'<section id="summary"><h2>Summary</h2><p>{escape(QUESTION)}</p>',
+        f'<p class="finding">{escape(content.finding)}</p>',
+        _summary_table(content.summary),
     ]
     if content.summary_chart:
-        parts.append(_figure(numbers[id(content.summary_chart)], content.summary_chart))
-    parts.append(_summary_table(content.summary) + "</section>")
+        parts.append(_figure(numbers[id(content.summary_chart)], content.summary_chart, own_page=True))
+    parts.append("</section>")
     for section in content.jurisdictions:
         parts.append(f'<section id="{escape(section.code.lower())}"><h2>{escape(section.name)}</h2>')
         parts.extend(_figure(numbers[id(chart)], chart) for chart in section.charts)
@@ -123,10 +145,16 @@ def render_html(content: Content) -> str:
         parts.extend(f"<p>{escape(sentence)}</p>" for sentence in section.series)
         if section.figures:
             parts.append(_figure_table(section.figures, content.reference_of))
+        if section.alternatives:
+            parts.append(f"<h3>Other figures for the same facts ({escape(section.name)})</h3>")
+            parts.append(_cells_table("alternatives", ALTERNATIVE_HEADINGS, section.alternatives))
         parts.append("</section>")
     parts.append('<section id="methods"><h2>Methods and caveats</h2>')
     for heading, paragraphs in content.methods:
         parts.append(f"<h3>{escape(heading)}</h3>" + "".join(f"<p>{escape(text)}</p>" for text in paragraphs))
+    parts.append(f"<h3>Conflicting figures</h3><p>{escape(CONFLICTS_INTRO)}</p>")
+    conflicts = _cells_table("conflicts", CONFLICT_HEADINGS, content.conflicts) if content.conflicts else ""
+    parts.append(conflicts or f"<p>{escape(NO_CONFLICTS)}</p>")
     parts.extend(_figure(numbers[id(chart)], chart) for chart in content.methods_charts)
     parts.append(f"<h3>Datasets</h3>{_datasets_table(content.datasets)}</section>")
     citations = "".join(

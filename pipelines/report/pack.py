@@ -41,7 +41,7 @@ def build_report(layout: Layout, selection: Selection = EVERYTHING, out: Path | 
 
 def _remove_unused_charts(charts_out: Path, content: Content) -> None:
     """Remove chart files of an earlier pack that this one no longer shows."""
-    used = {path.name for chart in content.charts for path in (chart.svg, chart.png)}
+    used = {path.name for chart in content.charts for path in (chart.svg, chart.png, *chart.parts)}
     for path in charts_out.iterdir():
         if path.name not in used:
             path.unlink()

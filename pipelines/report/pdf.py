@@ -13,6 +13,11 @@ from pathlib import Path
 from pipelines.charts import style
 from pipelines.files import replaced_on_success
 from pipelines.report.build import (
+    ALTERNATIVE_HEADINGS,
+    CONFLICT_HEADINGS,
+    CONFLICTS_INTRO,
+    NO_CONFLICTS,
+    OTHER_FIGURE_WIDTHS,
     QUESTION,
     SUMMARY_HEADINGS,
     TITLE,
@@ -30,7 +35,7 @@ LANGUAGES = {
 FONT = "DejaVu"
 UNDRAWABLE_TITLE = "[title in its original script: see index.html or citations.bib]"
 COLUMN_WIDTHS = (22, 14, 10, 54, 30)  # figure, value, qualifier, quote, source (relative)
-SUMMARY_WIDTHS = (16, 15, 15, 24, 14, 22)
+SUMMARY_WIDTHS = (13, 12, 12, 21, 20, 22)  # a citation key fits its line
 
 
 def quote_text(row: dict) -> str:
@@ -57,11 +62,18 @@ def _new_pdf(sources: list[dict]):
     return pdf
 
 
-def _paragraph(pdf, text: str, size: float, bold: bool = False, colour: tuple = (34, 34, 34)) -> None:
+def _paragraph(
+    pdf, text: str, size: float, bold: bool = False, colour: tuple = (34, 34, 34), measure: bool = False
+) -> float:
+    """Write a paragraph (or with `measure`, only measure it); return its height in mm."""
     pdf.set_font(FONT, "B" if bold else "", size)
     pdf.set_text_color(*colour)
-    pdf.multi_cell(0, size * 0.5, style.drawable(text), align="L", new_x="LMARGIN", new_y="NEXT")
+    text = style.drawable(text)
+    if measure:
+        return pdf.multi_cell(0, size * 0.5, text, align="L", dry_run=True, output="HEIGHT") + 1.5
+    pdf.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1.5)
+    return 0.0
 
 
 def _table(pdf, widths: tuple, headings: list[str], rows: list[list[str]], links: list[str] | None = None) -> None:
@@ -97,24 +109,37 @@ def _figures(pdf, figures: list[dict], reference_of: dict[str, Reference]) -> No
     _table(pdf, COLUMN_WIDTHS, ["Figure", "Value", "Qualifier", "Quote (or English gloss)", "Source"], rows, links)
 
 
-def _chart(pdf, number: int, chart: ChartEntry, most: float = 0.75) -> None:
-    """The chart at the text width (at most `most` of the page's height), its caption and numbered sources."""
-    manifest = chart.manifest
-    height = min(pdf.epw * _aspect(chart.png), pdf.eph * most)
-    if pdf.get_y() + height + 20 > pdf.h - pdf.b_margin:
-        pdf.add_page()
-    pdf.image(str(chart.png), h=height, x=pdf.l_margin, keep_aspect_ratio=True, w=pdf.epw)
+def _caption(pdf, number: int, chart: ChartEntry, measure: bool = False) -> float:
+    """Write the chart's caption and numbered sources (or only measure them); return the height in mm."""
+    notes = " ".join(chart.manifest["notes"])
+    return (
+        _paragraph(pdf, f"Figure {number}. {chart.manifest['title']}.", 8, measure=measure)
+        + (_paragraph(pdf, f"Note: {notes}", 7.5, measure=measure) if notes else 0.0)
+        + _paragraph(pdf, chart.citation, 7, colour=(89, 89, 89), measure=measure)
+    )
+
+
+def _chart(pdf, number: int, chart: ChartEntry, own_page: bool = False) -> None:
+    """The chart as wide as the text (at most three quarters of the page high), then its caption; a chart on its
+    own page, or cut into parts, starts a page and each part fills one, the last leaving room for the caption."""
+    aspects = [_aspect(part) for part in chart.parts]
+    paged = own_page or len(aspects) > 1
+    rooms = [pdf.eph] * (len(aspects) - 1) + [pdf.eph - _caption(pdf, number, chart, measure=True) - 3]
+    width = min(pdf.epw, *(room / aspect for room, aspect in zip(rooms, aspects, strict=True)))
+    if not paged:
+        width = min(width, pdf.eph * 0.75 / aspects[0])
+    for part, aspect in zip(chart.parts, aspects, strict=True):
+        if (paged and pdf.get_y() > pdf.t_margin) or pdf.get_y() + width * aspect + 20 > pdf.h - pdf.b_margin:
+            pdf.add_page()
+        pdf.image(str(part), w=width, h=width * aspect, x=pdf.l_margin + (pdf.epw - width) / 2)
     pdf.ln(1)
-    _paragraph(pdf, f"Figure {number}. {manifest['title']}.", 8)
-    notes = " ".join(manifest["notes"])
-    if notes:
-        _paragraph(pdf, f"Note: {notes}", 7.5)
-    _paragraph(pdf, chart.citation, 7, colour=(89, 89, 89))
+    _caption(pdf, number, chart)
     pdf.ln(2)
 
 
 def _heading(pdf, text: str, level: int = 0) -> None:
-    if level == 0:
+    """A section (level 0, on a new page) or a subsection heading, never alone at the foot of a page."""
+    if level == 0 or pdf.get_y() > pdf.h - pdf.b_margin - 40:
         pdf.add_page()
     pdf.start_section(style.drawable(text), level=level)
     _paragraph(pdf, text, 14 if level == 0 else 10.5, bold=True)
@@ -131,14 +156,10 @@ def render_pdf(content: Content):
     pdf.start_section("Summary")
     _paragraph(pdf, "Summary", 12, bold=True)
     _paragraph(pdf, QUESTION, 9)
+    _paragraph(pdf, content.finding, 9, bold=True)
+    _table(pdf, SUMMARY_WIDTHS, list(SUMMARY_HEADINGS), [row.cells() for row in content.summary])
     if content.summary_chart:
-        _chart(pdf, numbers[id(content.summary_chart)], content.summary_chart, most=0.36)
-    _table(
-        pdf,
-        SUMMARY_WIDTHS,
-        list(SUMMARY_HEADINGS),
-        [row.cells() for row in content.summary],
-    )
+        _chart(pdf, numbers[id(content.summary_chart)], content.summary_chart, own_page=True)
     for section in content.jurisdictions:
         _heading(pdf, section.name)
         for chart in section.charts:
@@ -149,11 +170,20 @@ def render_pdf(content: Content):
             _paragraph(pdf, sentence, 8)
         if section.figures:
             _figures(pdf, section.figures, content.reference_of)
+        if section.alternatives:
+            _heading(pdf, f"Other figures for the same facts ({section.name})", 1)
+            _table(pdf, OTHER_FIGURE_WIDTHS, list(ALTERNATIVE_HEADINGS), section.alternatives)
     _heading(pdf, "Methods and caveats")
     for heading, paragraphs in content.methods:
         _heading(pdf, heading, 1)
         for text in paragraphs:
             _paragraph(pdf, text, 8.5)
+    _heading(pdf, "Conflicting figures", 1)
+    _paragraph(pdf, CONFLICTS_INTRO, 8.5)
+    if content.conflicts:
+        _table(pdf, OTHER_FIGURE_WIDTHS, list(CONFLICT_HEADINGS), content.conflicts)
+    else:
+        _paragraph(pdf, NO_CONFLICTS, 8.5)
     for chart in content.methods_charts:
         _chart(pdf, numbers[id(chart)], chart)
     _heading(pdf, "Datasets", 1)
