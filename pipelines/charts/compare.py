@@ -9,7 +9,7 @@ from pipelines.charts.headline import PAIR_ORDER, pair_sentence
 
 STEM = "cross_jurisdiction_latest"
 PLOTTED_COLUMNS = [
-    "jurisdiction", "period_start", "period_end", "migrants_measure", "migrants_value", "migrants_unit",
+    "jurisdiction", "subdivision", "period_start", "period_end", "migrants_measure", "migrants_value", "migrants_unit",
     "migrants_breakdown", "migrants_qualifier", "migrants_source_type", "employers_measure", "employers_value",
     "employers_unit", "employers_breakdown", "employers_qualifier", "employers_source_type", "ratio", "qualifier",
     "figure_ids",
@@ -18,21 +18,27 @@ LOG_SCALE_RANGE = 100  # largest / smallest plotted value above which the axis i
 ROW_HEIGHT = 0.62
 
 LATEST_SQL = """
-WITH national AS (SELECT * FROM comparisons WHERE ratio IS NOT NULL AND subdivision IS NULL AND {where}),
+WITH with_ratio AS (SELECT * FROM comparisons WHERE ratio IS NOT NULL AND {where}),
+has_national AS (SELECT jurisdiction, bool_or(subdivision IS NULL) AS national FROM with_ratio GROUP BY jurisdiction),
+eligible AS (
+    SELECT with_ratio.* FROM with_ratio JOIN has_national USING (jurisdiction)
+    WHERE subdivision IS NULL OR NOT national
+),
 latest AS (
-    SELECT jurisdiction, max(period_end) AS period_end FROM national GROUP BY jurisdiction
+    SELECT jurisdiction, max(period_end) AS period_end FROM eligible GROUP BY jurisdiction
 )
-SELECT * FROM national JOIN latest USING (jurisdiction, period_end)
+SELECT * FROM eligible JOIN latest USING (jurisdiction, period_end)
 QUALIFY row_number() OVER (
-    PARTITION BY jurisdiction ORDER BY period_start NULLS LAST, {pair_order}
+    PARTITION BY jurisdiction ORDER BY period_start NULLS LAST, {pair_order}, subdivision
 ) = 1
 ORDER BY ratio DESC, jurisdiction
 """
 
 
 def latest_pairs(con: duckdb.DuckDBPyConnection, where: str = "TRUE", parameters: list | None = None) -> list[dict]:
-    """For each country (national figures only), the headline pair of its most recent comparable period among
-    the comparisons matching the SQL condition `where` (with its `parameters`; default: all).
+    """For each country, the headline pair of its most recent comparable period among the comparisons matching
+    the SQL condition `where` (with its `parameters`; default: all): national figures where the country has a
+    national pair, else its subnational ones (the place then names the area).
 
     'Most recent' is the latest period end; among periods ending that day the longest (earliest start) wins.
     """
@@ -44,7 +50,7 @@ def build_cross_jurisdiction(con: duckdb.DuckDBPyConnection, pairs: list[dict] |
     every country's latest pair)."""
     pairs = latest_pairs(con) if pairs is None else pairs
     if not pairs:
-        raise LookupError("no national migrants-vs-employers pair with a ratio in the warehouse")
+        raise LookupError("no migrants-vs-employers pair with a ratio in the warehouse")
     above = sum(pair["ratio"] > 1 for pair in pairs)
     low, high = min(pair["ratio"] for pair in pairs), max(pair["ratio"] for pair in pairs)
     title = (
@@ -53,18 +59,21 @@ def build_cross_jurisdiction(con: duckdb.DuckDBPyConnection, pairs: list[dict] |
     )
     subtitle = (
         "For each country, the most recent period with a migrants-side and an employers-side figure for exactly the "
-        "same period (national figures only). Measures and periods differ between countries, so the rows show how "
-        "each state reports, not one common measure: read each row's label before comparing. Round brackets name "
-        "the part a figure counts when not the whole; [news], [secondary]… mark a figure that is not official."
+        "same period (a region's figures only where the country has no national pair). Measures and periods differ "
+        "between countries: read each row's label before comparing. Round brackets name the part a figure counts "
+        "when not the whole; [news], [secondary]… mark a figure that is not official."
     )
     labels = [
-        f"{wording.place(pair['jurisdiction'], None)}, {wording.period(pair['period_start'], pair['period_end'])}\n"
+        f"{wording.place(pair['jurisdiction'], pair['subdivision'])}, "
+        f"{wording.period(pair['period_start'], pair['period_end'])}\n"
         f"{_measures(pair)}"
         for pair in pairs
     ]
     ratio_texts = [f" {ratio_text(pair)}" for pair in pairs]
     notes = [
-        f"{wording.place(p['jurisdiction'], None)}: {pair_sentence(p)}." for p in pairs if p["qualifier"] != "exact"
+        f"{wording.place(p['jurisdiction'], p['subdivision'])}: {pair_sentence(p)}."
+        for p in pairs
+        if p["qualifier"] != "exact"
     ]
     if any(pair["period_start"] is None for pair in pairs):
         notes.append("A period with no start date is one enforcement operation whose start is not stated.")

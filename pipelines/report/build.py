@@ -186,7 +186,7 @@ def _summary_rows(pairs: list[dict], rows: dict[str, dict], reference_of: dict[s
         measures = vocabulary.measures()
         summary.append(
             SummaryRow(
-                wording.place(pair["jurisdiction"], None),
+                wording.place(pair["jurisdiction"], pair["subdivision"]),
                 wording.period(pair["period_start"], pair["period_end"]),
                 f"{style.thousands(pair['migrants_value'])} {measures[(pair['migrants_measure'], 'migrants')].label}",
                 f"{style.thousands(pair['employers_value'])} "
@@ -215,7 +215,7 @@ def finding(pairs: list[dict]) -> str:
         sentence = wording.ratio_sentence(
             pair["ratio"], pair["qualifier"], pair["migrants_measure"], pair["employers_measure"]
         )
-        return f"{wording.place(pair['jurisdiction'], None)}, {sentence}"
+        return f"{wording.place(pair['jurisdiction'], pair['subdivision'])}, {sentence}"
 
     if len(pairs) == 1:
         return f"In {said(pairs[0])}."
