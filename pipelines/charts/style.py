@@ -226,6 +226,9 @@ def source_line(rows: Iterable[Mapping[str, object]]) -> str:
     return label + "; ".join(entries) + "." + (f" {strength}" if strength else "")
 
 
+WRAP_MARGIN = 0.03  # share of a line's width within which wrap() measures a line whole
+
+
 def fitted_subtitle(sentences: list[str]) -> str:
     """The sentences, or as many as fit in MAX_SUBTITLE_LINES lines followed by a pointer to the report's methods
     section (which defines every measure in full)."""
@@ -256,8 +259,9 @@ def _font(size: float, weight: str):
     return FontProperties(family=FONT, size=size, weight=weight)
 
 
+@cache
 def text_width(text: str, size: float, weight: str = "normal") -> float:
-    """Width in inches of one line of `text` in the house font."""
+    """Width in inches of one line of `text` in the house font (remembered: charts repeat their words)."""
     width, _, _ = _renderer().get_text_width_height_descent(text, _font(size, weight), ismath=False)
     return width / LAYOUT_DPI
 
@@ -271,18 +275,33 @@ def _renderer():
 
 def wrap(text: str, size: float, width: float, weight: str = "normal") -> list[str]:
     """Greedy word wrap of `text` to `width` inches, measured in the house font; keeps explicit line breaks."""
+    return list(_wrapped(text, size, width, weight))
+
+
+@cache
+def _wrapped(text: str, size: float, width: float, weight: str) -> tuple[str, ...]:
     lines: list[str] = []
+    space = text_width("a b", size, weight) - text_width("ab", size, weight)
     for paragraph in text.split("\n"):
-        line = ""
+        line, line_width = "", 0.0
         for word in _split_long_words(paragraph.split(" "), size, width, weight):
             candidate = f"{line} {word}" if line else word
-            if line and text_width(candidate, size, weight) > width:
+            estimate = line_width + space + text_width(word, size, weight) if line else text_width(word, size, weight)
+            if line and _wider(candidate, estimate, size, width, weight):
                 lines.append(line)
-                line = word
+                line, line_width = word, text_width(word, size, weight)
             else:
-                line = candidate
+                line, line_width = candidate, estimate
         lines.append(line)
-    return lines
+    return tuple(lines)
+
+
+def _wider(text: str, estimate: float, size: float, width: float, weight: str) -> bool:
+    """Whether `text` is wider than `width`: the sum of its words' widths decides unless it is within
+    WRAP_MARGIN of the edge, where the text is measured whole (kerning across words)."""
+    if abs(estimate - width) > width * WRAP_MARGIN:
+        return estimate > width
+    return text_width(text, size, weight) > width
 
 
 def _split_long_words(words: list[str], size: float, width: float, weight: str) -> list[str]:
