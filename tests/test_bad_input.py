@@ -293,7 +293,7 @@ def test_corpus_is_large_enough():
 def test_bad_input_fails_clearly_and_keeps_last_good_outputs(built_copy, case):
     before = fingerprint(built_copy)
     case.make(built_copy)
-    result = materialise(built_copy)
+    result = materialise(built_copy, reread_datasets=False)
     assert not result.success
     message = failure_text(result)
     for part in case.message:
@@ -320,7 +320,7 @@ def test_bad_input_fails_clearly_and_keeps_last_good_outputs(built_copy, case):
 def test_utf8_byte_order_mark_is_accepted(built_copy):
     """Spreadsheet programs write a BOM when saving 'CSV UTF-8': the sheet is read as if it had none."""
     new_sheet(b"\xef\xbb\xbf" + (header() + "\n" + GOOD_ROW + "\n").encode("utf-8"))(built_copy)
-    result = materialise(built_copy)
+    result = materialise(built_copy, reread_datasets=False)
     assert result.success, failure_text(result)
     with duckdb.connect(str(built_copy.warehouse_path), read_only=True) as con:
         rows = con.execute("SELECT source_id, value FROM observations WHERE figure_id = 'TST-2020-01'").fetchall()
@@ -329,7 +329,7 @@ def test_utf8_byte_order_mark_is_accepted(built_copy):
 
 def test_a_failed_run_skips_everything_downstream(built_copy):
     set_cell(4, "value", "-5")(built_copy)
-    result = materialise(built_copy)
+    result = materialise(built_copy, reread_datasets=False)
     started = {event.step_key for event in result.all_events if event.event_type_value == "STEP_START"}
     assert {f"raw__{SOURCE}", f"staging__{SOURCE}"} <= started
     assert all(step.startswith(("raw__", "staging__")) for step in started), started

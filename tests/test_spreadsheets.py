@@ -30,7 +30,7 @@ def test_the_reference_sheet_saved_as_xlsx_gives_the_same_warehouse(built, built
     csv_path = built_copy.figures_dir / SHEET
     write_xlsx(csv_path.with_suffix(".xlsx"), {"figures": sheet_rows(csv_path), "Notes": [["Checked by hand."]]})
     csv_path.unlink()
-    result = materialise(built_copy)
+    result = materialise(built_copy, reread_datasets=False)
     assert result.success, failure_text(result)
     for table, order in (("observations", "source_id, figure_id"), ("comparisons", "figure_ids")):
         sql = f"SELECT {same_columns(built, table)} FROM {table} ORDER BY {order}"
@@ -77,7 +77,7 @@ def test_a_new_countrys_workbooks_flow_to_observations_comparisons_and_charts(bu
     write_ods(built_copy.figures_dir / "chile.ods", {"CHL": country_rows("CHL", header)})
     for name in ("uruguay", "chile"):
         shutil.copy(sidecar, built_copy.figures_dir / f"{name}.meta.yml")
-    result = materialise(built_copy, "rebuild_everything")
+    result = materialise(built_copy, "rebuild_everything", reread_datasets=False)
     assert result.success, failure_text(result)
     observed = query(
         built_copy,

@@ -192,7 +192,7 @@ def test_report_links_each_failed_expectation_to_its_rows(built_copy):
     appended_row = len(sheet.read_text(encoding="utf-8").splitlines()) + 1
     with sheet.open("a", encoding="utf-8") as handle:
         handle.write("TST-1,KAZ,,2020-01-01,2020-12-31,migrants,arrested,-5,persons,,,P,news,T,https://e.org,,q,en,\n")
-    result = materialise(built_copy)
+    result = materialise(built_copy, reread_datasets=False)
     assert not result.success
     report = (built_copy.validation_dir / f"{result.run_id}.md").read_text(encoding="utf-8")
     link = re.search(r"\[value_digits\]\(#([^)]+)\)", report)
