@@ -6,6 +6,7 @@ Hebrew and Arabic left to right and unjoined, so a quote the font cannot draw co
 pointer to the original in the HTML report and the English gloss from the figure's notes (never boxes).
 """
 
+import functools
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ FONT = "DejaVu"
 UNDRAWABLE_TITLE = "[title in its original script: see index.html or citations.bib]"
 COLUMN_WIDTHS = (22, 14, 10, 54, 30)  # figure, value, qualifier, quote, source (relative)
 SUMMARY_WIDTHS = (13, 12, 12, 21, 20, 22)  # a citation key fits its line
+TEXT_WIDTHS_KEPT = 20_000  # line widths remembered per font (the last lines measured)
 
 
 def quote_text(row: dict) -> str:
@@ -59,7 +61,60 @@ def _new_pdf(sources: list[dict]):
     pdf.set_auto_page_break(True, 14)
     pdf.add_font(FONT, "", style.font_path())
     pdf.add_font(FONT, "B", style.font_path("bold"))
+    for font in pdf.fonts.values():
+        _remember_text_widths(font)
     return pdf
+
+
+def _remember_text_widths(font) -> None:
+    """Make measuring a text cost one lookup per character added since a shorter text was measured."""
+    from collections import defaultdict
+
+    from fpdf.fonts import TTFFont
+
+    if type(font) is not TTFFont or font.is_symbol or type(font.cw) is not defaultdict:
+        return
+    measuring_font, widths = _measuring_font()
+    font.cw = widths(font.cw.default_factory, font.cw)
+    font.__class__ = measuring_font
+
+
+@functools.cache
+def _measuring_font() -> tuple[type, type]:
+    """fpdf2's TTFFont, and its character widths, remembering the widths of the texts it measured last.
+
+    fpdf2 breaks lines a character at a time and measures the whole line again for each one: quadratic in the
+    line's length, and most of the PDF's time. A text's width is the sum of its characters' integer widths, so
+    a text one character longer than one measured before costs one addition: the same numbers, the same pages.
+    """
+    from collections import defaultdict
+
+    from fpdf.fonts import TTFFont
+
+    class Widths(defaultdict):
+        def __init__(self, *arguments) -> None:
+            super().__init__(*arguments)
+            self.sums: dict[str, int] = {}
+
+    class MeasuringFont(TTFFont):
+        __slots__ = ()
+
+        def get_text_width(self, text: str, font_size_pt: float, text_shaping_params) -> tuple[int, float]:
+            sums = getattr(self.cw, "sums", None)
+            if text_shaping_params or sums is None:
+                return super().get_text_width(text, font_size_pt, text_shaping_params)
+            self.biggest_size_pt = max(self.biggest_size_pt, font_size_pt)
+            total = sums.get(text)
+            if total is None:
+                widths = self.cw
+                before = sums.get(text[:-1]) if len(text) > 1 else None
+                total = sum(widths[ord(c)] for c in text) if before is None else before + widths[ord(text[-1])]
+                if len(sums) >= TEXT_WIDTHS_KEPT:
+                    sums.clear()
+                sums[text] = total
+            return len(text), total * font_size_pt * 0.001
+
+    return MeasuringFont, Widths
 
 
 def _paragraph(
