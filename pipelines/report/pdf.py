@@ -6,7 +6,12 @@ Hebrew and Arabic left to right and unjoined, so a quote the font cannot draw co
 pointer to the original in the HTML report and the English gloss from the figure's notes (never boxes).
 """
 
+import base64
+import contextlib
 import functools
+import hashlib
+import json
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +20,7 @@ from pipelines.charts import style
 from pipelines.files import replaced_on_success
 from pipelines.report.build import (
     ALTERNATIVE_HEADINGS,
+    CACHE_DIR,
     CONFLICT_HEADINGS,
     CONFLICTS_INTRO,
     NO_CONFLICTS,
@@ -186,7 +192,8 @@ def _chart(pdf, number: int, chart: ChartEntry, own_page: bool = False) -> None:
     for part, aspect in zip(chart.parts, aspects, strict=True):
         if (paged and pdf.get_y() > pdf.t_margin) or pdf.get_y() + width * aspect + 20 > pdf.h - pdf.b_margin:
             pdf.add_page()
-        pdf.image(str(part), w=width, h=width * aspect, x=pdf.l_margin + (pdf.epw - width) / 2)
+        with _kept_image(pdf, part):
+            pdf.image(str(part), w=width, h=width * aspect, x=pdf.l_margin + (pdf.epw - width) / 2)
     pdf.ln(1)
     _caption(pdf, number, chart)
     pdf.ln(2)
@@ -268,6 +275,52 @@ def _aspect(png: Path) -> float:
 
     with Image.open(png) as image:
         return image.height / image.width
+
+
+@contextlib.contextmanager
+def _kept_image(pdf, png: Path) -> Iterator[None]:
+    """Let fpdf2 place `png` from what it made of the same file (by sha256) in an earlier pack: decoding the PNG
+    and compressing its pixels again is most of the time images take. The same bytes end up in the PDF."""
+    import fpdf
+    from fpdf.image_datastructures import RasterImageInfo
+    from fpdf.image_parsing import SETTINGS
+
+    name = str(png)
+    if name in pdf.image_cache.images or pdf.image_cache.image_filter != "AUTO":
+        yield
+        return
+    digest = hashlib.sha256(png.read_bytes()).hexdigest()
+    kept = png.parent / CACHE_DIR / f"{png.name}.fpdf.json"
+    key = {"sha256": digest, "fpdf": fpdf.__version__, "compression_level": SETTINGS.compression_level}
+    try:
+        record = json.loads(kept.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    if record.get("key") == key:
+        info = RasterImageInfo(
+            (field, base64.b64decode(value[1]) if isinstance(value, list) else value) for field, value in record["info"]
+        )
+        info |= {"i": len(pdf.image_cache.images) + 1, "usages": 0, "iccp_i": None}  # as fpdf2 adds a new image
+        pdf.image_cache.images[name] = info
+        yield
+        return
+    yield
+    made = pdf.image_cache.images.get(name)
+    fields = [(field, value) for field, value in (made or {}).items() if field not in ("i", "usages", "iccp_i")]
+    if not isinstance(made, RasterImageInfo) or made.get("iccp") is not None:
+        return
+    if not all(isinstance(value, str | int | float | bool | bytes | None) for _, value in fields):
+        return
+    record = {
+        "key": key,
+        "info": [
+            (field, ["base64", base64.b64encode(value).decode("ascii")] if isinstance(value, bytes) else value)
+            for field, value in fields
+        ],
+    }
+    kept.parent.mkdir(exist_ok=True)
+    with replaced_on_success(kept) as temporary:
+        temporary.write_text(json.dumps(record), encoding="utf-8")
 
 
 def write_pdf(target: Path, content: Content) -> tuple[Path, int]:
