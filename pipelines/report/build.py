@@ -167,10 +167,12 @@ METHODS = [
 
 def _chart_entries(layout: Layout, con: duckdb.DuckDBPyConnection, assets: list[str]) -> list[tuple[dict, list]]:
     """Every chart listed in the chart assets' index files, in asset order, with its cited figures."""
+    manifests = [manifest for asset in assets for manifest in read_index(layout.charts_dir / f"{asset}{INDEX_SUFFIX}")]
+    wanted = list(dict.fromkeys(figure_id for manifest in manifests for figure_id in manifest["figure_ids"]))
+    rows = {row["figure_id"]: row for row in cited_rows(con, wanted)}  # one query, not one per chart
     return [
-        (manifest, cited_rows(con, manifest["figure_ids"]))
-        for asset in assets
-        for manifest in read_index(layout.charts_dir / f"{asset}{INDEX_SUFFIX}")
+        (manifest, [dict(rows[figure_id]) for figure_id in manifest["figure_ids"] if figure_id in rows])
+        for manifest in manifests
     ]
 
 
@@ -441,8 +443,8 @@ def _entry_maker(charts_dir: Path, charts_out: Path, reference_of: dict[str, Ref
 
     def entry(manifest: dict, rows: list[dict], folder: Path = charts_dir) -> ChartEntry:
         svg, png = charts_out / manifest["files"]["svg"], charts_out / manifest["files"]["png"]
-        if folder != charts_out:
-            shutil.copyfile(folder / svg.name, svg)
+        if folder != charts_out and not _same_file(folder / svg.name, svg):
+            shutil.copy2(folder / svg.name, svg)
         cited = list(dict.fromkeys(reference_of[row["source_url"]] for row in rows))
         return ChartEntry(manifest, svg, png, rows, cited, _page_images(folder / png.name, png))
 
@@ -472,6 +474,15 @@ def _page_images(source: Path, png: Path) -> list[Path]:
     with replaced_on_success(record) as temporary:
         temporary.write_text(json.dumps(written), encoding="utf-8")
     return parts
+
+
+def _same_file(source: Path, copy: Path) -> bool:
+    """Whether `copy` is what shutil.copy2 made of `source` (same size and modification time)."""
+    try:
+        kept, now = copy.stat(), source.stat()
+    except FileNotFoundError:
+        return False
+    return kept.st_size == now.st_size and kept.st_mtime_ns == now.st_mtime_ns
 
 
 def _sha256(path: Path) -> str:
