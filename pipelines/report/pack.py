@@ -81,5 +81,5 @@ def _remove_unused_charts(charts_out: Path, content: Content) -> None:
         if path.name not in used and path.name != CACHE_DIR:
             path.unlink()
     for path in (charts_out / CACHE_DIR).glob("*.json"):  # what was kept of them
-        if path.name.split(".json")[0].removesuffix(".fpdf") not in used:
+        if path.name.removesuffix(".json").removesuffix(".fpdf") not in used:
             path.unlink()
