@@ -23,7 +23,9 @@ SUMMARY_STEM = "cross_jurisdiction_latest"
 METHODS_STEMS = ("coverage_matrix",)
 PNG_WIDTH = 1200  # pixels of the PNG placed in the PDF and DOCX: ~165 dpi across an A4 text width
 CHARTS_DIR = "charts"  # beside the pages: the chart files they show
-CACHE_DIR = ".cache"  # in CHARTS_DIR: what the last pack made of each chart file, kept while the file is the same
+# Beside CHARTS_DIR (not in it, where an older pack would take it for a chart file): what the last pack made of
+# each chart file, kept while the file is the same.
+CACHE_DIR = ".cache"
 STATISTICAL_KIND = "eurostat"  # sources whose figures are dataset cells, summarised rather than quoted one by one
 # A chart more than SPLIT_ASPECT times as tall as wide would be narrow on one page: the PDF and DOCX show it cut
 # across blank rows into parts about PART_ASPECT times as tall as wide, a page each, at the full text width; the
@@ -457,7 +459,7 @@ def _page_images(source: Path, png: Path) -> list[Path]:
     if source == png:  # drawn into the pack's own folder for this pack: always new
         _small_png(source, png)
         return page_parts(png)
-    record = png.parent / CACHE_DIR / f"{png.name}.json"
+    record = kept_record(png, "parts")
     key = {"source_sha256": _sha256(source), "png_width": PNG_WIDTH, "split": [SPLIT_ASPECT, PART_ASPECT]}
     try:
         kept = json.loads(record.read_text(encoding="utf-8"))
@@ -474,6 +476,11 @@ def _page_images(source: Path, png: Path) -> list[Path]:
     with replaced_on_success(record) as temporary:
         temporary.write_text(json.dumps(written), encoding="utf-8")
     return parts
+
+
+def kept_record(png: Path, kind: str) -> Path:
+    """Where a pack keeps what it made of `png` (a chart image in its CHARTS_DIR) for the next pack."""
+    return png.parent.parent / CACHE_DIR / f"{png.name}.{kind}.json"
 
 
 def _same_file(source: Path, copy: Path) -> bool:

@@ -78,8 +78,8 @@ def _remove_unused_charts(charts_out: Path, content: Content) -> None:
     """Remove chart files of an earlier pack that this one no longer shows."""
     used = {path.name for chart in content.charts for path in (chart.svg, chart.png, *chart.parts)}
     for path in charts_out.iterdir():
-        if path.name not in used and path.name != CACHE_DIR:
+        if path.name not in used:
             path.unlink()
-    for path in (charts_out / CACHE_DIR).glob("*.json"):  # what was kept of them
-        if path.name.removesuffix(".json").removesuffix(".fpdf") not in used:
+    for path in (charts_out.parent / CACHE_DIR).glob("*.json"):  # what was kept of them (see kept_record)
+        if path.name.removesuffix(".json").rsplit(".", 1)[0] not in used:
             path.unlink()

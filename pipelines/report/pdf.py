@@ -20,7 +20,6 @@ from pipelines.charts import style
 from pipelines.files import replaced_on_success
 from pipelines.report.build import (
     ALTERNATIVE_HEADINGS,
-    CACHE_DIR,
     CONFLICT_HEADINGS,
     CONFLICTS_INTRO,
     NO_CONFLICTS,
@@ -32,6 +31,7 @@ from pipelines.report.build import (
     Content,
     Reference,
     describe,
+    kept_record,
     short_name,
 )
 
@@ -290,7 +290,7 @@ def _kept_image(pdf, png: Path) -> Iterator[None]:
         yield
         return
     digest = hashlib.sha256(png.read_bytes()).hexdigest()
-    kept = png.parent / CACHE_DIR / f"{png.name}.fpdf.json"
+    kept = kept_record(png, "fpdf")
     key = {"sha256": digest, "fpdf": fpdf.__version__, "compression_level": SETTINGS.compression_level}
     try:
         record = json.loads(kept.read_text(encoding="utf-8"))
