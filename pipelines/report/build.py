@@ -1,6 +1,8 @@
 """Gather what the report says — findings first, one section per jurisdiction, methods and caveats, citations —
 and write the pack (HTML, PDF, DOCX, BibTeX, CSL-JSON, data package) for a selection of the data."""
 
+import hashlib
+import json
 import math
 import re
 import shutil
@@ -11,6 +13,7 @@ import duckdb
 
 from pipelines.charts.chart import INDEX_SUFFIX, cited_rows, fetch, read_index, write_chart
 from pipelines.charts.suite import CHART_ASSETS
+from pipelines.files import replaced_on_success
 from pipelines.layout import Layout
 from pipelines.report.citations import Reference, references
 from pipelines.report.selection import Selection
@@ -20,6 +23,9 @@ SUMMARY_STEM = "cross_jurisdiction_latest"
 METHODS_STEMS = ("coverage_matrix",)
 PNG_WIDTH = 1200  # pixels of the PNG placed in the PDF and DOCX: ~165 dpi across an A4 text width
 CHARTS_DIR = "charts"  # beside the pages: the chart files they show
+# Beside CHARTS_DIR (not in it, where an older pack would take it for a chart file): what the last pack made of
+# each chart file, kept while the file is the same.
+CACHE_DIR = ".cache"
 STATISTICAL_KIND = "eurostat"  # sources whose figures are dataset cells, summarised rather than quoted one by one
 # A chart more than SPLIT_ASPECT times as tall as wide would be narrow on one page: the PDF and DOCX show it cut
 # across blank rows into parts about PART_ASPECT times as tall as wide, a page each, at the full text width; the
@@ -163,10 +169,12 @@ METHODS = [
 
 def _chart_entries(layout: Layout, con: duckdb.DuckDBPyConnection, assets: list[str]) -> list[tuple[dict, list]]:
     """Every chart listed in the chart assets' index files, in asset order, with its cited figures."""
+    manifests = [manifest for asset in assets for manifest in read_index(layout.charts_dir / f"{asset}{INDEX_SUFFIX}")]
+    wanted = list(dict.fromkeys(figure_id for manifest in manifests for figure_id in manifest["figure_ids"]))
+    rows = {row["figure_id"]: row for row in cited_rows(con, wanted)}  # one query, not one per chart
     return [
-        (manifest, cited_rows(con, manifest["figure_ids"]))
-        for asset in assets
-        for manifest in read_index(layout.charts_dir / f"{asset}{INDEX_SUFFIX}")
+        (manifest, [dict(rows[figure_id]) for figure_id in manifest["figure_ids"] if figure_id in rows])
+        for manifest in manifests
     ]
 
 
@@ -437,33 +445,72 @@ def _entry_maker(charts_dir: Path, charts_out: Path, reference_of: dict[str, Ref
 
     def entry(manifest: dict, rows: list[dict], folder: Path = charts_dir) -> ChartEntry:
         svg, png = charts_out / manifest["files"]["svg"], charts_out / manifest["files"]["png"]
-        if folder != charts_out:
-            shutil.copyfile(folder / svg.name, svg)
-        _small_png(folder / png.name, png)
+        if folder != charts_out and not _same_file(folder / svg.name, svg):
+            shutil.copy2(folder / svg.name, svg)
         cited = list(dict.fromkeys(reference_of[row["source_url"]] for row in rows))
-        return ChartEntry(manifest, svg, png, rows, cited, page_parts(png))
+        return ChartEntry(manifest, svg, png, rows, cited, _page_images(folder / png.name, png))
 
     return entry
 
 
+def _page_images(source: Path, png: Path) -> list[Path]:
+    """Write the smaller PNG of the chart file `source` at `png`, and its page-sized parts if it is tall (see
+    page_parts); return the parts. Kept from the last pack when `source` has the same sha256 as then."""
+    if source == png:  # drawn into the pack's own folder for this pack: always new
+        _small_png(source, png)
+        return page_parts(png)
+    record = kept_record(png, "parts")
+    key = {"source_sha256": _sha256(source), "png_width": PNG_WIDTH, "split": [SPLIT_ASPECT, PART_ASPECT]}
+    try:
+        kept = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        kept = {}
+    if kept.get("key") == key and isinstance(kept.get("parts"), list):
+        parts = [png.with_name(name) for name in kept["parts"]]
+        if all(path.exists() for path in (png, *parts)) and kept.get("png_sha256") == _sha256(png):
+            return parts
+    _small_png(source, png)
+    parts = page_parts(png, rewrite=True)
+    record.parent.mkdir(exist_ok=True)
+    written = {"key": key, "png_sha256": _sha256(png), "parts": [part.name for part in parts]}
+    with replaced_on_success(record) as temporary:
+        temporary.write_text(json.dumps(written), encoding="utf-8")
+    return parts
+
+
+def kept_record(png: Path, kind: str) -> Path:
+    """Where a pack keeps what it made of `png` (a chart image in its CHARTS_DIR) for the next pack."""
+    return png.parent.parent / CACHE_DIR / f"{png.name}.{kind}.json"
+
+
+def _same_file(source: Path, copy: Path) -> bool:
+    """Whether `copy` is what shutil.copy2 made of `source` (same size and modification time)."""
+    try:
+        kept, now = copy.stat(), source.stat()
+    except FileNotFoundError:
+        return False
+    return kept.st_size == now.st_size and kept.st_mtime_ns == now.st_mtime_ns
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def _small_png(source: Path, target: Path) -> None:
-    """A 16-colour PNG PNG_WIDTH wide: sharp on an A4 page at a sixth of the chart file's size (kept when it is
-    newer than the chart's own PNG)."""
+    """A 16-colour PNG PNG_WIDTH wide: sharp on an A4 page at a sixth of the chart file's size."""
     from PIL import Image
 
-    if target != source and target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
-        return
     with Image.open(source) as image:
         height = round(image.height * PNG_WIDTH / image.width)
         small = image.resize((PNG_WIDTH, height), Image.Resampling.BILINEAR, reducing_gap=1.5).convert("RGB")
-        temporary = target.with_name(f".{target.name}.partial")
-        small.quantize(colors=16, method=Image.Quantize.FASTOCTREE).save(temporary, format="PNG")
-        temporary.replace(target)
+        with replaced_on_success(target) as temporary:
+            small.quantize(colors=16, method=Image.Quantize.FASTOCTREE).save(temporary, format="PNG")
 
 
-def page_parts(png: Path) -> list[Path]:
+def page_parts(png: Path, rewrite: bool = False) -> list[Path]:
     """`png` itself, or for a chart more than SPLIT_ASPECT times as tall as wide, page-sized parts of it cut across
-    blank rows (beside `png`, rewritten when older than it)."""
+    blank rows (beside `png`; written when missing, older than `png`, or with `rewrite`)."""
     from PIL import Image
 
     with Image.open(png) as image:
@@ -472,13 +519,14 @@ def page_parts(png: Path) -> list[Path]:
             return [png]
         count = math.ceil(aspect / PART_ASPECT)
         parts = [png.with_name(f"{png.stem}.part{number}.png") for number in range(1, count + 1)]
-        if all(part.exists() and part.stat().st_mtime >= png.stat().st_mtime for part in parts):
+        if not rewrite and all(part.exists() and part.stat().st_mtime >= png.stat().st_mtime for part in parts):
             return parts
         shares = [1.0] * (count - 1) + [LAST_PART_SHARE]
         targets = [round(image.height * sum(shares[:n]) / sum(shares)) for n in range(1, count)]
         cuts = [0, *(_blank_row_near(image, target) for target in targets), image.height]
         for part, top, bottom in zip(parts, cuts[:-1], cuts[1:], strict=True):
-            image.crop((0, top, image.width, bottom)).save(part, format="PNG")
+            with replaced_on_success(part) as temporary:
+                image.crop((0, top, image.width, bottom)).save(temporary, format="PNG")
     return parts
 
 

@@ -31,17 +31,35 @@ SUMMARY_WIDTHS = (2.4, 2.3, 2.3, 3.3, 3.2, 3.5)
 OTHER_WIDTHS = tuple(TEXT_WIDTH_CM * width / sum(OTHER_FIGURE_WIDTHS) for width in OTHER_FIGURE_WIDTHS)
 
 
+def _styled(document, text: str, style: str):
+    """document.add_paragraph(text, style) with the style's id looked up once per document: python-docx searches
+    the styles part for every paragraph given a style by name."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    ids = document.__dict__.setdefault("_report_style_ids", {})
+    if style not in ids:
+        ids[style] = document.part.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH)
+    paragraph = document.add_paragraph(text)
+    paragraph._p.style = ids[style]  # what Paragraph.style does with the id it looks up
+    return paragraph
+
+
+def _heading(document, text: str, level: int):
+    """document.add_heading(text, level), through _styled."""
+    return _styled(document, text, "Title" if level == 0 else f"Heading {level}")
+
+
 def _caption(document, number: int, chart: ChartEntry) -> None:
     from docx.shared import Pt
 
     manifest = chart.manifest
-    paragraph = document.add_paragraph(style="Caption")
+    paragraph = _styled(document, "", "Caption")
     paragraph.paragraph_format.keep_with_next = True  # the caption's source line stays on its page
     paragraph.add_run(f"Figure {number}. ").bold = True
     paragraph.add_run(f"{manifest['title']}.")
     if manifest["notes"]:
         paragraph.add_run(" Note: " + " ".join(manifest["notes"]))
-    source = document.add_paragraph(style="Caption")
+    source = _styled(document, "", "Caption")
     source.add_run(chart.citation).font.size = Pt(8)
 
 
@@ -59,9 +77,10 @@ def _chart(document, number: int, chart: ChartEntry, own_page: bool = False) -> 
     rooms = [PAGE_HEIGHT_CM] * (len(aspects) - 1) + [PAGE_HEIGHT_CM - CAPTION_CM if paged else PICTURE_HEIGHT_CM]
     width = min(PICTURE_WIDTH_CM, *(room / aspect for room, aspect in zip(rooms, aspects, strict=True)))
     for part in chart.parts:
-        document.add_picture(str(part), width=Cm(width))
-        document.paragraphs[-1].paragraph_format.page_break_before = paged
-    document.paragraphs[-1].paragraph_format.keep_with_next = True  # the chart stays with its caption
+        paragraph = document.add_paragraph()  # as document.add_picture, keeping the paragraph at hand
+        paragraph.add_run().add_picture(str(part), width=Cm(width))
+        paragraph.paragraph_format.page_break_before = paged
+    paragraph.paragraph_format.keep_with_next = True  # the chart stays with its caption
     _caption(document, number, chart)
 
 
@@ -102,10 +121,10 @@ def render_docx(content: Content):
         section.top_margin = section.bottom_margin = Cm(2)
     document.core_properties.title = TITLE
     numbers = {id(chart): number for number, chart in enumerate(content.charts, 1)}
-    document.add_heading(TITLE, level=0)
+    _heading(document, TITLE, level=0)
     if not content.selection.everything:
         document.add_paragraph(f"This pack covers {content.selection.describe()}.")
-    document.add_heading("Summary", level=1)
+    _heading(document, "Summary", level=1)
     document.add_paragraph(QUESTION)
     document.add_paragraph().add_run(content.finding).bold = True
     _table(document, SUMMARY_HEADINGS, SUMMARY_WIDTHS, [row.cells() for row in content.summary])
@@ -113,11 +132,11 @@ def render_docx(content: Content):
         _chart(document, numbers[id(content.summary_chart)], content.summary_chart, own_page=True)
     for section in content.jurisdictions:
         document.add_page_break()
-        document.add_heading(section.name, level=1)
+        _heading(document, section.name, level=1)
         for chart in section.charts:
             _chart(document, numbers[id(chart)], chart)
         if section.figures or section.series:
-            document.add_heading(f"Figures for {section.name}", level=2)
+            _heading(document, f"Figures for {section.name}", level=2)
         for sentence in section.series:
             document.add_paragraph(sentence)
         rows = []
@@ -135,15 +154,15 @@ def render_docx(content: Content):
         if rows:
             _table(document, FIGURE_HEADINGS, FIGURE_WIDTHS, rows)
         if section.alternatives:
-            document.add_heading(f"Other figures for the same facts ({section.name})", level=2)
+            _heading(document, f"Other figures for the same facts ({section.name})", level=2)
             _table(document, ALTERNATIVE_HEADINGS, OTHER_WIDTHS, section.alternatives)
     document.add_page_break()
-    document.add_heading("Methods and caveats", level=1)
+    _heading(document, "Methods and caveats", level=1)
     for heading, paragraphs in content.methods:
-        document.add_heading(heading, level=2)
+        _heading(document, heading, level=2)
         for text in paragraphs:
             document.add_paragraph(text)
-    document.add_heading("Conflicting figures", level=2)
+    _heading(document, "Conflicting figures", level=2)
     document.add_paragraph(CONFLICTS_INTRO).paragraph_format.keep_with_next = True  # with its table
     if content.conflicts:
         _table(document, CONFLICT_HEADINGS, OTHER_WIDTHS, content.conflicts)
@@ -151,14 +170,14 @@ def render_docx(content: Content):
         document.add_paragraph(NO_CONFLICTS)
     for chart in content.methods_charts:
         _chart(document, numbers[id(chart)], chart)
-    document.add_heading("Datasets", level=2)
+    _heading(document, "Datasets", level=2)
     for dataset in content.datasets:
         document.add_paragraph(
             f"{dataset['citation_full']} Licence: {dataset['license']}. Raw file {dataset['raw_path']}, "
             f"sha256 {dataset['sha256']}, obtained {dataset['date_accessed']}."
         )
     document.add_page_break()
-    document.add_heading("Citations", level=1)
+    _heading(document, "Citations", level=1)
     for reference in content.references:
         document.add_paragraph(f"[{reference.number}] {reference.key}. {reference.text()}")
     return document

@@ -1,5 +1,9 @@
 """The report pack: every format of the report, its citations and data package, written for a selection."""
 
+import contextlib
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -7,7 +11,7 @@ import duckdb
 
 from pipelines.layout import Layout
 from pipelines.report import datapackage, docx, html, pdf
-from pipelines.report.build import CHARTS_DIR, Content, gather
+from pipelines.report.build import CACHE_DIR, CHARTS_DIR, Content, gather
 from pipelines.report.citations import write_bibtex, write_csl_json
 from pipelines.report.selection import EVERYTHING, Selection
 
@@ -23,20 +27,51 @@ class Report:
 
 
 def build_report(layout: Layout, selection: Selection = EVERYTHING, out: Path | None = None) -> Report:
-    """Write the report pack for `selection` (default everything) into `out` (default `assets/report/`)."""
+    """Write the report pack for `selection` (default everything) into `out` (default `assets/report/`).
+
+    Once the content is gathered, the PDF (the slowest format) is written by a forked process while this one
+    writes the data package, citations, HTML and DOCX. Each file replaces the last one only when complete, and
+    an error in any format fails the pack with its message."""
     out = out or layout.report_dir
     out.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
         content = gather(layout, con, selection, out)
-        files = datapackage.write_package(con, out, content.datasets, selection)
-    files["bibtex"] = write_bibtex(out / "citations.bib", content.references)
-    files["csl_json"] = write_csl_json(out / "citations.json", content.references)
-    files["html"] = html.write_html(out / "index.html", content)
-    files["pdf"], pages = pdf.write_pdf(out / "report.pdf", content)
-    files["docx"] = docx.write_docx(out / "report.docx", content)
+        with _beside(lambda: pdf.write_pdf(out / "report.pdf", content)) as pdf_written:
+            files = datapackage.write_package(con, out, content.datasets, selection)
+            files["bibtex"] = write_bibtex(out / "citations.bib", content.references)
+            files["csl_json"] = write_csl_json(out / "citations.json", content.references)
+            files["html"] = html.write_html(out / "index.html", content)
+            files["docx"] = docx.write_docx(out / "report.docx", content)
+        files["pdf"], pages = pdf_written()
     _remove_unused_charts(out / CHARTS_DIR, content)
     figures = len({figure["figure_id"] for chart in content.charts for figure in chart.figures})
     return Report(files, len(content.charts), figures, pages)
+
+
+_JOB: Callable | None = None  # what the forked process runs: it inherits it, so only the result is pickled
+
+
+def _run_job():
+    return _JOB()
+
+
+@contextlib.contextmanager
+def _beside(job: Callable) -> Iterator[Callable]:
+    """Run `job` in a forked process while the `with` block runs here; the value of the `with`, called after the
+    block, returns the job's result or raises its error. An error in the block waits for the job first. Where
+    processes cannot be forked (or inside a daemon process) the job runs here when its result is asked for."""
+    global _JOB
+    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+        yield job
+        return
+    _JOB = job
+    try:
+        executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        future = executor.submit(_run_job)  # forks now, while _JOB is set
+    finally:
+        _JOB = None
+    with executor:  # leaving waits for the job, so no file is left half written
+        yield future.result
 
 
 def _remove_unused_charts(charts_out: Path, content: Content) -> None:
@@ -44,4 +79,7 @@ def _remove_unused_charts(charts_out: Path, content: Content) -> None:
     used = {path.name for chart in content.charts for path in (chart.svg, chart.png, *chart.parts)}
     for path in charts_out.iterdir():
         if path.name not in used:
+            path.unlink()
+    for path in (charts_out.parent / CACHE_DIR).glob("*.json"):  # what was kept of them (see kept_record)
+        if path.name.removesuffix(".json").rsplit(".", 1)[0] not in used:
             path.unlink()

@@ -6,6 +6,12 @@ Hebrew and Arabic left to right and unjoined, so a quote the font cannot draw co
 pointer to the original in the HTML report and the English gloss from the figure's notes (never boxes).
 """
 
+import base64
+import contextlib
+import functools
+import hashlib
+import json
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +31,7 @@ from pipelines.report.build import (
     Content,
     Reference,
     describe,
+    kept_record,
     short_name,
 )
 
@@ -36,6 +43,7 @@ FONT = "DejaVu"
 UNDRAWABLE_TITLE = "[title in its original script: see index.html or citations.bib]"
 COLUMN_WIDTHS = (22, 14, 10, 54, 30)  # figure, value, qualifier, quote, source (relative)
 SUMMARY_WIDTHS = (13, 12, 12, 21, 20, 22)  # a citation key fits its line
+TEXT_WIDTHS_KEPT = 20_000  # line widths remembered per font (the last lines measured)
 
 
 def quote_text(row: dict) -> str:
@@ -59,7 +67,60 @@ def _new_pdf(sources: list[dict]):
     pdf.set_auto_page_break(True, 14)
     pdf.add_font(FONT, "", style.font_path())
     pdf.add_font(FONT, "B", style.font_path("bold"))
+    for font in pdf.fonts.values():
+        _remember_text_widths(font)
     return pdf
+
+
+def _remember_text_widths(font) -> None:
+    """Make measuring a text cost one lookup per character added since a shorter text was measured."""
+    from collections import defaultdict
+
+    from fpdf.fonts import TTFFont
+
+    if type(font) is not TTFFont or font.is_symbol or type(font.cw) is not defaultdict:
+        return
+    measuring_font, widths = _measuring_font()
+    font.cw = widths(font.cw.default_factory, font.cw)
+    font.__class__ = measuring_font
+
+
+@functools.cache
+def _measuring_font() -> tuple[type, type]:
+    """fpdf2's TTFFont, and its character widths, remembering the widths of the texts it measured last.
+
+    fpdf2 breaks lines a character at a time and measures the whole line again for each one: quadratic in the
+    line's length, and most of the PDF's time. A text's width is the sum of its characters' integer widths, so
+    a text one character longer than one measured before costs one addition: the same numbers, the same pages.
+    """
+    from collections import defaultdict
+
+    from fpdf.fonts import TTFFont
+
+    class Widths(defaultdict):
+        def __init__(self, *arguments) -> None:
+            super().__init__(*arguments)
+            self.sums: dict[str, int] = {}
+
+    class MeasuringFont(TTFFont):
+        __slots__ = ()
+
+        def get_text_width(self, text: str, font_size_pt: float, text_shaping_params) -> tuple[int, float]:
+            sums = getattr(self.cw, "sums", None)
+            if text_shaping_params or sums is None:
+                return super().get_text_width(text, font_size_pt, text_shaping_params)
+            self.biggest_size_pt = max(self.biggest_size_pt, font_size_pt)
+            total = sums.get(text)
+            if total is None:
+                widths = self.cw
+                before = sums.get(text[:-1]) if len(text) > 1 else None
+                total = sum(widths[ord(c)] for c in text) if before is None else before + widths[ord(text[-1])]
+                if len(sums) >= TEXT_WIDTHS_KEPT:
+                    sums.clear()
+                sums[text] = total
+            return len(text), total * font_size_pt * 0.001
+
+    return MeasuringFont, Widths
 
 
 def _paragraph(
@@ -131,7 +192,8 @@ def _chart(pdf, number: int, chart: ChartEntry, own_page: bool = False) -> None:
     for part, aspect in zip(chart.parts, aspects, strict=True):
         if (paged and pdf.get_y() > pdf.t_margin) or pdf.get_y() + width * aspect + 20 > pdf.h - pdf.b_margin:
             pdf.add_page()
-        pdf.image(str(part), w=width, h=width * aspect, x=pdf.l_margin + (pdf.epw - width) / 2)
+        with _kept_image(pdf, part):
+            pdf.image(str(part), w=width, h=width * aspect, x=pdf.l_margin + (pdf.epw - width) / 2)
     pdf.ln(1)
     _caption(pdf, number, chart)
     pdf.ln(2)
@@ -213,6 +275,52 @@ def _aspect(png: Path) -> float:
 
     with Image.open(png) as image:
         return image.height / image.width
+
+
+@contextlib.contextmanager
+def _kept_image(pdf, png: Path) -> Iterator[None]:
+    """Let fpdf2 place `png` from what it made of the same file (by sha256) in an earlier pack: decoding the PNG
+    and compressing its pixels again is most of the time images take. The same bytes end up in the PDF."""
+    import fpdf
+    from fpdf.image_datastructures import RasterImageInfo
+    from fpdf.image_parsing import SETTINGS
+
+    name = str(png)
+    if name in pdf.image_cache.images or pdf.image_cache.image_filter != "AUTO":
+        yield
+        return
+    digest = hashlib.sha256(png.read_bytes()).hexdigest()
+    kept = kept_record(png, "fpdf")
+    key = {"sha256": digest, "fpdf": fpdf.__version__, "compression_level": SETTINGS.compression_level}
+    try:
+        record = json.loads(kept.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    if record.get("key") == key:
+        info = RasterImageInfo(
+            (field, base64.b64decode(value[1]) if isinstance(value, list) else value) for field, value in record["info"]
+        )
+        info |= {"i": len(pdf.image_cache.images) + 1, "usages": 0, "iccp_i": None}  # as fpdf2 adds a new image
+        pdf.image_cache.images[name] = info
+        yield
+        return
+    yield
+    made = pdf.image_cache.images.get(name)
+    fields = [(field, value) for field, value in (made or {}).items() if field not in ("i", "usages", "iccp_i")]
+    if not isinstance(made, RasterImageInfo) or made.get("iccp") is not None:
+        return
+    if not all(isinstance(value, str | int | float | bool | bytes | None) for _, value in fields):
+        return
+    record = {
+        "key": key,
+        "info": [
+            (field, ["base64", base64.b64encode(value).decode("ascii")] if isinstance(value, bytes) else value)
+            for field, value in fields
+        ],
+    }
+    kept.parent.mkdir(exist_ok=True)
+    with replaced_on_success(kept) as temporary:
+        temporary.write_text(json.dumps(record), encoding="utf-8")
 
 
 def write_pdf(target: Path, content: Content) -> tuple[Path, int]:
