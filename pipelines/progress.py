@@ -11,10 +11,19 @@ CLEAR_LINE = "\r\033[K"
 
 
 class Progress:
-    """Counts items done out of `total` and tells the reader: `charts: 12/57, 8 s, drew headline_kor_2022`."""
+    """Counts items done out of `total` and tells the reader: `charts: 12/57, 8 s, drew headline_kor_2022`
+    (`verb` names what was done to each item; every `every` items the line is also logged)."""
 
-    def __init__(self, what: str, total: int, log: Callable[[str], None], stream: TextIO | None = None) -> None:
-        self.what, self.total, self.log = what, total, log
+    def __init__(
+        self,
+        what: str,
+        total: int,
+        log: Callable[[str], None],
+        stream: TextIO | None = None,
+        verb: str = "drew",
+        every: int = LOG_EVERY,
+    ) -> None:
+        self.what, self.total, self.log, self.verb, self.every = what, total, log, verb, every
         self.stream = stream or sys.stdout
         self.live = self.stream.isatty()
         self.done = 0
@@ -22,13 +31,13 @@ class Progress:
 
     def line(self, name: str) -> str:
         """What has been done so far, how long it took, and the last item."""
-        return f"{self.what}: {self.done}/{self.total}, {time.monotonic() - self.started:.0f} s, drew {name}"
+        return f"{self.what}: {self.done}/{self.total}, {time.monotonic() - self.started:.0f} s, {self.verb} {name}"
 
     def advance(self, name: str) -> None:
         """One more item (`name`) is done."""
         self.done += 1
         line = self.line(name)
-        milestone = self.done % LOG_EVERY == 0 or self.done == self.total
+        milestone = self.done % self.every == 0 or self.done == self.total
         if self.live:
             self.stream.write(CLEAR_LINE + line + ("\n" if self.done == self.total else ""))
             self.stream.flush()

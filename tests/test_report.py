@@ -84,6 +84,10 @@ def subset(built, tmp_path_factory):
     done = subprocess.run(command, env={**os.environ, "ENFORCEMENT_ROOT": str(built.root)}, capture_output=True,
                           text=True, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
+    # Not a terminal: the progress comes as plain lines, one per step, the last one the PDF written in parallel.
+    steps = [line for line in done.stdout.splitlines() if line.startswith("report pack: ")]
+    assert [step.split(",")[0] for step in steps] == [f"report pack: {n}/6" for n in range(1, 7)], done.stdout
+    assert steps[-1].endswith("wrote report.pdf") and "\r" not in done.stdout
     return out
 
 

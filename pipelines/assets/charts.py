@@ -139,7 +139,7 @@ def report_assets(layout: Layout) -> list[dg.AssetsDefinition]:
 
         selection = Selection.parse(config.jurisdictions, config.from_year, config.to_year)
         out = layout.report_dir if selection.everything else layout.report_dir / "selections" / selection.slug()
-        report = build_report(layout, selection, out)
+        report = build_report(layout, selection, out, log=context.log.info)
         context.log.info(f"report pack for {selection.describe()} in {layout.relative(out)}")
         return dg.MaterializeResult(
             metadata={

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.layout import Layout
+from pipelines.progress import Progress
 from pipelines.report import datapackage, docx, html, pdf
 from pipelines.report.build import CACHE_DIR, CHARTS_DIR, Content, gather
 from pipelines.report.citations import write_bibtex, write_csl_json
@@ -26,8 +27,14 @@ class Report:
     pdf_pages: int
 
 
-def build_report(layout: Layout, selection: Selection = EVERYTHING, out: Path | None = None) -> Report:
-    """Write the report pack for `selection` (default everything) into `out` (default `assets/report/`).
+def build_report(
+    layout: Layout,
+    selection: Selection = EVERYTHING,
+    out: Path | None = None,
+    log: Callable[[str], None] = lambda line: None,
+) -> Report:
+    """Write the report pack for `selection` (default everything) into `out` (default `assets/report/`),
+    showing its progress step by step (and sending each step's line to `log`).
 
     Once the content is gathered, the PDF (the slowest format) is written by a forked process while this one
     writes the data package, citations, HTML and DOCX. Each file replaces the last one only when complete, and
@@ -35,14 +42,21 @@ def build_report(layout: Layout, selection: Selection = EVERYTHING, out: Path | 
     out = out or layout.report_dir
     out.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+        progress = Progress("report pack", 6, log, verb="wrote", every=1)
         content = gather(layout, con, selection, out)
+        progress.advance(f"the content ({len(content.charts)} charts)")
         with _beside(lambda: pdf.write_pdf(out / "report.pdf", content)) as pdf_written:
             files = datapackage.write_package(con, out, content.datasets, selection)
+            progress.advance("the data package")
             files["bibtex"] = write_bibtex(out / "citations.bib", content.references)
             files["csl_json"] = write_csl_json(out / "citations.json", content.references)
+            progress.advance("the citations")
             files["html"] = html.write_html(out / "index.html", content)
+            progress.advance("index.html")
             files["docx"] = docx.write_docx(out / "report.docx", content)
+            progress.advance("report.docx")
         files["pdf"], pages = pdf_written()
+        progress.advance("report.pdf")
     _remove_unused_charts(out / CHARTS_DIR, content)
     figures = len({figure["figure_id"] for chart in content.charts for figure in chart.figures})
     return Report(files, len(content.charts), figures, pages)
