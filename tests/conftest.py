@@ -114,21 +114,3 @@ def no_publishing_to_the_developers_database():
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("ENFORCEMENT_PUBLISH_URL", raising=False)
         yield
-
-
-BUILD_FIXTURES = {"built_run", "built", "built_copy"}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Order the files so both cores work while the shared build is made: first one file that needs it (its
-    worker starts the build at once), then every file that does not (the other worker runs them meanwhile),
-    then the other files that need it. pytest-xdist hands out whole files in this order."""
-    needs_build: dict[str, bool] = {}
-    for item in items:
-        needs_build[item.nodeid.split("::")[0]] = needs_build.get(item.nodeid.split("::")[0], False) or bool(
-            BUILD_FIXTURES & set(getattr(item, "fixturenames", ()))
-        )
-    builders = [file for file, needs in needs_build.items() if needs]
-    first = builders[0] if builders else None
-    rank = {file: 0 if file == first else 2 if needs else 1 for file, needs in needs_build.items()}
-    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])
