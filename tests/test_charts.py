@@ -7,6 +7,7 @@ shipped sheet does not move them. After an intended change of style, redraw them
 
 import csv
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -20,6 +21,8 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import REPO, failure_text, materialise
 from pipelines.definitions import build_definitions
@@ -212,6 +215,24 @@ def test_no_text_overlaps_or_is_cut_off_in_any_chart(built):
                 if found:
                     problems[chart.stem] = found
     assert problems == {}
+
+
+WORDS = ["foreigners", "arrested", "for", "every", "employer", "held", "liable", "(persons;", "Kazakhstan,",
+         "2008:", "136,000", "W", "ii", "Źródło:", "inspectorate's", "—", "a"]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=40), st.sampled_from([1.2, 2.6, 4.0, 7.8]))
+def test_wrap_fills_each_line_as_far_as_the_measured_width_allows(words, width):
+    """Whatever shortcut wrap() takes, each line fits when measured whole, and the next line's first word would
+    not have fitted on it (greedy): the same lines as measuring every candidate line."""
+    from pipelines.charts import style
+
+    lines = style.wrap(" ".join(words), style.LABEL_SIZE, width)
+    assert " ".join(lines).split(" ") == words
+    for line, following in itertools.pairwise(lines):
+        assert style.text_width(line, style.LABEL_SIZE) <= width or " " not in line, line
+        assert style.text_width(f"{line} {following.split(' ')[0]}", style.LABEL_SIZE) > width, (line, following)
 
 
 def test_layout_check_catches_overlap_cut_off_and_missing_glyphs():
