@@ -58,8 +58,8 @@ def main() -> int:
                     times["draw"], fig = timed(chart.draw)
                     for extension in style.FORMATS:
                         times[extension], _ = timed(
-                            lambda fig=fig, stem=chart.stem, extension=extension: fig.savefig(
-                                out / f"{stem}.{extension}", dpi=style.PNG_DPI, format=extension
+                            lambda fig=fig, stem=chart.stem, extension=extension: style.save_format(
+                                fig, out / f"{stem}.{extension}", extension
                             )
                         )
                     times["csv"], _ = timed(
