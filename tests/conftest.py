@@ -42,6 +42,14 @@ def materialise(
         return job_def.execute_in_process(instance=instance, raise_on_error=False, asset_selection=selection)
 
 
+def materialisation(result: dg.ExecuteInProcessResult, key: list[str]) -> dg.AssetMaterialization | None:
+    """The materialisation of asset `key` in `result`, or None (the chart assets share one step, so a chart
+    asset's materialisation is found by its key, not by its step's name)."""
+    found = [event for event in result.get_asset_materialization_events() if event.asset_key == dg.AssetKey(key)]
+    assert len(found) <= 1, found
+    return found[0].event_specific_data.materialization if found else None
+
+
 def failure_text(result: dg.ExecuteInProcessResult) -> str:
     """Every step failure's description and error message, joined."""
     texts = []

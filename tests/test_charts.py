@@ -24,7 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, failure_text, materialise
+from conftest import REPO, failure_text, materialisation, materialise
 from pipelines.definitions import build_definitions
 from pipelines.layout import Layout
 from pipelines.schema import OBSERVATION_COLUMNS
@@ -101,8 +101,9 @@ def add_eurostat_source(layout: Layout) -> None:
 
 def materialise_keys(layout: Layout, keys: list[list[str]]) -> dg.ExecuteInProcessResult:
     defs = build_definitions(layout)
-    assets = [defs.get_assets_def(dg.AssetKey(key)) for key in keys]
-    return dg.materialize(assets, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    selection = [dg.AssetKey(key) for key in keys]
+    assets = list({id(asset): asset for asset in map(defs.get_assets_def, selection)}.values())
+    return dg.materialize(assets, selection=selection, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
 
 
 def sample_project(root: Path) -> Layout:
@@ -377,7 +378,7 @@ def test_eurostat_asset_succeeds_and_says_so_when_there_are_no_rows(tmp_path):
     assert built.success
     result = materialise_keys(layout, [["charts", "eurostat_series"]])
     assert result.success
-    metadata = result.asset_materializations_for_node("charts__eurostat_series")[0].metadata
+    metadata = materialisation(result, ["charts", "eurostat_series"]).metadata
     assert metadata["charts"].value == 0
     assert "no Eurostat-kind source" in metadata["status"].value
     assert not list(layout.charts_dir.glob("eurostat_*.svg"))
@@ -476,13 +477,13 @@ def test_baselines_are_small():
 def test_chart_assets_show_a_small_thumbnail_and_file_paths(built_copy):
     result = materialise_keys(built_copy, [["charts", "ratio_over_time"], ["charts", "coverage_matrix"]])
     assert result.success
-    for node in ("charts__ratio_over_time", "charts__coverage_matrix"):
-        metadata = result.asset_materializations_for_node(node)[0].metadata
+    for name in ("ratio_over_time", "coverage_matrix"):
+        metadata = materialisation(result, ["charts", name]).metadata
         thumbnail = metadata["thumbnail"].value
         assert thumbnail.startswith("![") and "data:image/png;base64," in thumbnail
         assert len(thumbnail) < 100_000
         assert sum(len(str(value.value)) for value in metadata.values()) < 120_000
-    coverage = result.asset_materializations_for_node("charts__coverage_matrix")[0].metadata
+    coverage = materialisation(result, ["charts", "coverage_matrix"]).metadata
     assert coverage["file_svg"].value == "assets/charts/coverage_matrix.svg"
 
 
@@ -500,7 +501,7 @@ def test_a_chart_no_longer_drawn_is_removed(built_copy):
 def redrawn(layout: Layout, name: str) -> int:
     result = materialise_keys(layout, [["charts", name]])
     assert result.success
-    return result.asset_materializations_for_node(f"charts__{name}")[0].metadata["redrawn"].value
+    return materialisation(result, ["charts", name]).metadata["redrawn"].value
 
 
 def test_only_charts_whose_rows_changed_are_redrawn(built_copy):

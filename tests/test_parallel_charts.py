@@ -6,7 +6,7 @@ import io
 import duckdb
 
 from pipelines.assets.charts import _draw
-from pipelines.charts.parallel import WORKERS_ENV, write_charts
+from pipelines.charts.parallel import WORKERS_ENV, write_chart_sets
 from pipelines.progress import Progress
 from pipelines.provenance import sha256_of
 
@@ -15,13 +15,14 @@ def test_charts_drawn_one_at_a_time_are_byte_identical_to_those_drawn_in_paralle
     monkeypatch.setenv(WORKERS_ENV, "1")
     log: list[str] = []
     with duckdb.connect(str(built.warehouse_path), read_only=True) as con:
-        serial, _ = write_charts(tmp_path, "ratio_over_time", _draw("ratio_over_time", con), log.append)
+        written = write_chart_sets(tmp_path, {"ratio_over_time": _draw("ratio_over_time", con)}, log.append)
+    serial, _ = written["ratio_over_time"]
     assert len(serial) >= 10 and all(chart.redrawn for chart in serial)
     for chart in serial:
         for kind, path in chart.files.items():
             assert sha256_of(path) == sha256_of(built.charts_dir / path.name), f"{path.name} ({kind})"
-    assert log[0].startswith(f"ratio_over_time charts: 10/{len(serial)}, ")
-    assert log[-1].startswith(f"ratio_over_time charts: {len(serial)}/{len(serial)}, ")
+    assert log[0].startswith(f"charts: 10/{len(serial)}, ")
+    assert log[-1].startswith(f"charts: {len(serial)}/{len(serial)}, ")
 
 
 def test_progress_writes_plain_lines_when_not_a_terminal_and_logs_every_ten():

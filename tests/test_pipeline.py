@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import REPO, SHARED_REFERENCE, materialise
+from conftest import REPO, SHARED_REFERENCE, materialisation, materialise
 from pipelines import sheets
 
 SEED = {"KAZ-2008-FIDH-01": 136000, "KAZ-2008-FIDH-02": 17000, "KAZ-2008-FIDH-03": 1800}
@@ -129,10 +129,10 @@ def materialise_chart_only(layout) -> dict:
     from pipelines.definitions import build_definitions
 
     defs = build_definitions(layout)
-    chart = defs.get_assets_def(dg.AssetKey(["charts", "headline_kaz_2008"]))
-    result = dg.materialize([chart], instance=dg.DagsterInstance.ephemeral())
+    key = dg.AssetKey(["charts", "headline_kaz_2008"])
+    result = dg.materialize([defs.get_assets_def(key)], selection=[key], instance=dg.DagsterInstance.ephemeral())
     assert result.success
-    return result.asset_materializations_for_node(chart.node_def.name)[0].metadata
+    return materialisation(result, key.path).metadata
 
 
 def test_a_new_sheet_is_picked_up_without_code_change(built_copy):

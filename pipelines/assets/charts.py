@@ -43,27 +43,14 @@ def _draw(name: str, con: "duckdb.DuckDBPyConnection") -> Iterator:
         yield from (eurostat.build_eurostat(country, rows) for country in countries)
 
 
-def _chart_asset(layout: Layout, name: str, description: str, files: str) -> dg.AssetsDefinition:
-    @dg.asset(
+def _chart_spec(name: str, description: str, files: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
         key=["charts", name],
         deps=WAREHOUSE_DEPS,
         group_name="charts",
         kinds={"matplotlib", "svg"},
         description=f"{description} Files in assets/charts/: {files}, listed in {name}.index.json.",
     )
-    def chart(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        from pipelines.charts.parallel import write_charts
-
-        with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
-            drawn, index = write_charts(layout.charts_dir, name, _draw(name, con), log=context.log.info)
-        redrawn = sum(chart.redrawn for chart in drawn)
-        context.log.info(
-            f"{name}: {len(drawn)} chart(s) in {layout.relative(layout.charts_dir)}, {redrawn} redrawn "
-            "(the others' rows, words and drawing code are unchanged)"
-        )
-        return dg.MaterializeResult(metadata=_metadata(layout, name, drawn, index), data_version=_version(drawn))
-
-    return chart
 
 
 def _version(drawn: list) -> dg.DataVersion:
@@ -103,8 +90,29 @@ def _metadata(layout: Layout, name: str, drawn: list, index) -> dict:
 
 
 def chart_assets(layout: Layout) -> list[dg.AssetsDefinition]:
-    """The chart assets drawn from the warehouse."""
-    return [_chart_asset(layout, name, description, files) for name, (description, files) in CHART_ASSETS.items()]
+    """The chart assets drawn from the warehouse: one step draws the charts of every selected asset, all in one
+    pool on every core (a one-chart asset's big chart is drawn beside the others' small ones)."""
+    specs = [_chart_spec(name, description, files) for name, (description, files) in CHART_ASSETS.items()]
+
+    @dg.multi_asset(name="draw_charts", specs=specs, can_subset=True)
+    def draw_charts(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
+        from pipelines.charts.parallel import write_chart_sets
+
+        selected = [name for name in CHART_ASSETS if dg.AssetKey(["charts", name]) in context.selected_asset_keys]
+        with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+            sets = {name: _draw(name, con) for name in selected}
+            written = write_chart_sets(layout.charts_dir, sets, context.log.info)
+        for name, (drawn, index) in written.items():
+            redrawn = sum(chart.redrawn for chart in drawn)
+            context.log.info(
+                f"{name}: {len(drawn)} chart(s) in {layout.relative(layout.charts_dir)}, {redrawn} redrawn "
+                "(the others' rows, words and drawing code are unchanged)"
+            )
+            yield dg.MaterializeResult(
+                asset_key=["charts", name], metadata=_metadata(layout, name, drawn, index), data_version=_version(drawn)
+            )
+
+    return [draw_charts]
 
 
 class ReportSelection(dg.Config):

@@ -5,7 +5,7 @@ imported; every file is written to a temporary name and moved into place, as in 
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from pipelines.charts import style
@@ -65,23 +65,27 @@ def draw_charts(charts: list[Chart], out_dir: Path, progress: Progress | None = 
     return drawn
 
 
-def write_charts(
-    out_dir: Path, name: str, charts: Iterable[Chart], log: Callable[[str], None] | None = None
-) -> tuple[list[ChartFiles], Path]:
-    """Write every chart an asset draws, then its index. Only charts whose fingerprint or files changed are
-    drawn, on every core (draw_charts), with their progress shown and sent to `log`."""
-    index = out_dir / f"{name}{INDEX_SUFFIX}"
-    previous = {entry["stem"]: entry for entry in read_index(index)}
-    charts = list(charts)
-    fingerprints = [chart.fingerprint() for chart in charts]
-    kept = [
-        _unchanged_images(out_dir, previous.get(chart.stem), fingerprint)
-        for chart, fingerprint in zip(charts, fingerprints, strict=True)
-    ]
-    pending = [chart for chart, images in zip(charts, kept, strict=True) if images is None]
-    drawn = draw_charts(pending, out_dir, Progress(f"{name} charts", len(pending), log or (lambda line: None)))
-    written = [
-        _written(chart, out_dir, fingerprint, images or drawn[chart.stem], redrawn=images is None)
-        for chart, fingerprint, images in zip(charts, fingerprints, kept, strict=True)
-    ]
-    return written, write_index(out_dir, name, written)
+def write_chart_sets(
+    out_dir: Path, sets: Mapping[str, Iterable[Chart]], log: Callable[[str], None] | None = None
+) -> dict[str, tuple[list[ChartFiles], Path]]:
+    """Write every chart of each named set (an asset's charts), then the set's index. Only charts whose
+    fingerprint or files changed are drawn, all sets' charts in one pool on every core (draw_charts), with their
+    progress shown and sent to `log`; each set's chart files and index."""
+    built: dict[str, list[tuple[Chart, str, dict[str, Path] | None]]] = {}
+    for name, charts in sets.items():
+        previous = {entry["stem"]: entry for entry in read_index(out_dir / f"{name}{INDEX_SUFFIX}")}
+        fingerprinted = [(chart, chart.fingerprint()) for chart in charts]
+        built[name] = [
+            (chart, fingerprint, _unchanged_images(out_dir, previous.get(chart.stem), fingerprint))
+            for chart, fingerprint in fingerprinted
+        ]
+    pending = [chart for entries in built.values() for chart, _, images in entries if images is None]
+    drawn = draw_charts(pending, out_dir, Progress("charts", len(pending), log or (lambda line: None)))
+    written = {}
+    for name, entries in built.items():
+        files = [
+            _written(chart, out_dir, fingerprint, images or drawn[chart.stem], redrawn=images is None)
+            for chart, fingerprint, images in entries
+        ]
+        written[name] = files, write_index(out_dir, name, files)
+    return written

@@ -4,6 +4,7 @@ and write the pack (HTML, PDF, DOCX, BibTeX, CSL-JSON, data package) for a selec
 import hashlib
 import json
 import math
+import multiprocessing
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.charts.chart import INDEX_SUFFIX, cited_rows, fetch, read_index, write_chart
+from pipelines.charts.parallel import workers
 from pipelines.charts.suite import CHART_ASSETS
 from pipelines.files import replaced_on_success
 from pipelines.layout import Layout
@@ -347,19 +349,19 @@ def gather(layout: Layout, con: duckdb.DuckDBPyConnection, selection: Selection,
         summary_manifest = _draw_summary_chart(con, pairs, summary_folder)
     all_rows = [row for _, rows in found for row in rows] + list(pair_rows.values()) + list(other_rows.values())
     reference_of = references(all_rows)
-    entry = _entry_maker(layout.charts_dir, out / CHARTS_DIR, reference_of)
     summary_rows = [pair_rows[figure_id] for pair in pairs for figure_id in pair["figure_ids"]]
-    summary_chart = entry(summary_manifest, summary_rows, summary_folder) if pairs else None
+    wanted = [(summary_manifest, summary_rows, summary_folder)] if pairs else []
+    wanted += [(manifest, rows, layout.charts_dir) for manifest, rows in found if manifest["stem"] != SUMMARY_STEM]
+    entries = _chart_entries_in(out / CHARTS_DIR, wanted, reference_of)
+    summary_chart = entries.pop(0) if pairs else None
     by_place: dict[str, list[ChartEntry]] = {}
     methods_charts = []
-    for manifest, rows in found:
-        if manifest["stem"] == SUMMARY_STEM:
-            continue
-        places = {row["jurisdiction"] for row in rows}
+    for chart in entries:
+        places = {row["jurisdiction"] for row in chart.figures}
         if len(places) == 1:
-            by_place.setdefault(places.pop(), []).append(entry(manifest, rows))
+            by_place.setdefault(places.pop(), []).append(chart)
         else:
-            methods_charts.append(entry(manifest, rows))
+            methods_charts.append(chart)
     kinds = dict(con.execute("SELECT source_id, kind FROM sources").fetchall())
 
     def alternative_cells(charts: list[ChartEntry]) -> list[list[str]]:
@@ -439,18 +441,29 @@ def _datasets(con: duckdb.DuckDBPyConnection, source_ids: set[str]) -> list[dict
     return [row for row in fetch(con, "SELECT * FROM sources ORDER BY source_id") if row["source_id"] in source_ids]
 
 
-def _entry_maker(charts_dir: Path, charts_out: Path, reference_of: dict[str, Reference]):
-    """A function making a ChartEntry, with its SVG copied and a smaller PNG written into `charts_out`."""
+def _chart_entries_in(
+    charts_out: Path, wanted: list[tuple[dict, list[dict], Path]], reference_of: dict[str, Reference]
+) -> list[ChartEntry]:
+    """A ChartEntry for each (manifest, cited rows, folder of its files), with its SVG copied and its smaller PNG
+    written into `charts_out` (the PNGs on every core: decoding and scaling them is most of a first pack)."""
     charts_out.mkdir(parents=True, exist_ok=True)
-
-    def entry(manifest: dict, rows: list[dict], folder: Path = charts_dir) -> ChartEntry:
+    images = []
+    for manifest, _, folder in wanted:
         svg, png = charts_out / manifest["files"]["svg"], charts_out / manifest["files"]["png"]
         if folder != charts_out and not _same_file(folder / svg.name, svg):
             shutil.copy2(folder / svg.name, svg)
-        cited = list(dict.fromkeys(reference_of[row["source_url"]] for row in rows))
-        return ChartEntry(manifest, svg, png, rows, cited, _page_images(folder / png.name, png))
-
-    return entry
+        images.append((folder / png.name, png))
+    count = min(workers(), len(images))
+    if count > 1:
+        with multiprocessing.get_context("fork").Pool(count) as pool:
+            parts = pool.starmap(_page_images, images)
+    else:
+        parts = [_page_images(*image) for image in images]
+    return [
+        ChartEntry(manifest, charts_out / manifest["files"]["svg"], png, rows,
+                   list(dict.fromkeys(reference_of[row["source_url"]] for row in rows)), chart_parts)
+        for (manifest, rows, _), (_, png), chart_parts in zip(wanted, images, parts, strict=True)
+    ]  # fmt: skip
 
 
 def _page_images(source: Path, png: Path) -> list[Path]:
@@ -503,7 +516,8 @@ def _small_png(source: Path, target: Path) -> None:
 
     with Image.open(source) as image:
         height = round(image.height * PNG_WIDTH / image.width)
-        small = image.resize((PNG_WIDTH, height), Image.Resampling.BILINEAR, reducing_gap=1.5).convert("RGB")
+        # Opaque charts: scaled as RGB, without the premultiplied-alpha round trip an RGBA image needs.
+        small = image.convert("RGB").resize((PNG_WIDTH, height), Image.Resampling.BILINEAR, reducing_gap=1.5)
         with replaced_on_success(target) as temporary:
             small.quantize(colors=16, method=Image.Quantize.FASTOCTREE).save(temporary, format="PNG")
 
