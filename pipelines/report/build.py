@@ -7,6 +7,7 @@ import math
 import multiprocessing
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -328,8 +329,15 @@ def _latest_pairs(con: duckdb.DuckDBPyConnection, selection: Selection) -> list[
     return compare.latest_pairs(con, where, parameters)
 
 
-def gather(layout: Layout, con: duckdb.DuckDBPyConnection, selection: Selection, out: Path) -> Content:
-    """Everything the report shows for `selection`, with the chart files it needs copied into `out/charts/`."""
+def gather(
+    layout: Layout,
+    con: duckdb.DuckDBPyConnection,
+    selection: Selection,
+    out: Path,
+    prepare: Callable[[Path], None] | None = None,
+) -> Content:
+    """Everything the report shows for `selection`, with the chart files it needs copied into `out/charts/`
+    (`prepare` is run on each image a page places, beside the others, on every core)."""
     from pipelines import wording
 
     found = [
@@ -352,7 +360,7 @@ def gather(layout: Layout, con: duckdb.DuckDBPyConnection, selection: Selection,
     summary_rows = [pair_rows[figure_id] for pair in pairs for figure_id in pair["figure_ids"]]
     wanted = [(summary_manifest, summary_rows, summary_folder)] if pairs else []
     wanted += [(manifest, rows, layout.charts_dir) for manifest, rows in found if manifest["stem"] != SUMMARY_STEM]
-    entries = _chart_entries_in(out / CHARTS_DIR, wanted, reference_of)
+    entries = _chart_entries_in(out / CHARTS_DIR, wanted, reference_of, prepare)
     summary_chart = entries.pop(0) if pairs else None
     by_place: dict[str, list[ChartEntry]] = {}
     methods_charts = []
@@ -442,28 +450,39 @@ def _datasets(con: duckdb.DuckDBPyConnection, source_ids: set[str]) -> list[dict
 
 
 def _chart_entries_in(
-    charts_out: Path, wanted: list[tuple[dict, list[dict], Path]], reference_of: dict[str, Reference]
+    charts_out: Path,
+    wanted: list[tuple[dict, list[dict], Path]],
+    reference_of: dict[str, Reference],
+    prepare: Callable[[Path], None] | None,
 ) -> list[ChartEntry]:
     """A ChartEntry for each (manifest, cited rows, folder of its files), with its SVG copied and its smaller PNG
-    written into `charts_out` (the PNGs on every core: decoding and scaling them is most of a first pack)."""
+    and page parts written into `charts_out`, each part then given to `prepare`: on every core, since decoding,
+    scaling and compressing the images is most of a first pack."""
     charts_out.mkdir(parents=True, exist_ok=True)
     images = []
     for manifest, _, folder in wanted:
         svg, png = charts_out / manifest["files"]["svg"], charts_out / manifest["files"]["png"]
         if folder != charts_out and not _same_file(folder / svg.name, svg):
             shutil.copy2(folder / svg.name, svg)
-        images.append((folder / png.name, png))
+        images.append((folder / png.name, png, prepare))
     count = min(workers(), len(images))
     if count > 1:
         with multiprocessing.get_context("fork").Pool(count) as pool:
-            parts = pool.starmap(_page_images, images)
+            parts = pool.starmap(_prepared_page_images, images)
     else:
-        parts = [_page_images(*image) for image in images]
+        parts = [_prepared_page_images(*image) for image in images]
     return [
         ChartEntry(manifest, charts_out / manifest["files"]["svg"], png, rows,
                    list(dict.fromkeys(reference_of[row["source_url"]] for row in rows)), chart_parts)
-        for (manifest, rows, _), (_, png), chart_parts in zip(wanted, images, parts, strict=True)
+        for (manifest, rows, _), (_, png, _), chart_parts in zip(wanted, images, parts, strict=True)
     ]  # fmt: skip
+
+
+def _prepared_page_images(source: Path, png: Path, prepare: Callable[[Path], None] | None) -> list[Path]:
+    parts = _page_images(source, png)
+    for part in parts if prepare else ():
+        prepare(part)
+    return parts
 
 
 def _page_images(source: Path, png: Path) -> list[Path]:

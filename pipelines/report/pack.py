@@ -43,7 +43,7 @@ def build_report(
     out.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
         progress = Progress("report pack", 6, log, verb="wrote", every=1)
-        content = gather(layout, con, selection, out)
+        content = gather(layout, con, selection, out, prepare=pdf.prepare_pixels)
         progress.advance(f"the content ({len(content.charts)} charts)")
         with _beside(lambda: pdf.write_pdf(out / "report.pdf", content)) as pdf_written:
             files = datapackage.write_package(con, out, content.datasets, selection)

@@ -277,35 +277,33 @@ def _aspect(png: Path) -> float:
         return image.height / image.width
 
 
-@contextlib.contextmanager
-def _kept_image(pdf, png: Path) -> Iterator[None]:
-    """Let fpdf2 place `png` from what it made of the same file (by sha256) in an earlier pack: decoding the PNG
-    and compressing its pixels again is most of the time images take. The same bytes end up in the PDF."""
+def _pixels_key(png: Path) -> dict:
     import fpdf
-    from fpdf.image_datastructures import RasterImageInfo
     from fpdf.image_parsing import SETTINGS
 
-    name = str(png)
-    if name in pdf.image_cache.images or pdf.image_cache.image_filter != "AUTO":
-        yield
-        return
     digest = hashlib.sha256(png.read_bytes()).hexdigest()
-    kept = kept_record(png, "fpdf")
-    key = {"sha256": digest, "fpdf": fpdf.__version__, "compression_level": SETTINGS.compression_level}
+    return {"sha256": digest, "fpdf": fpdf.__version__, "compression_level": SETTINGS.compression_level}
+
+
+def _kept_pixels(png: Path, key: dict):
+    """What fpdf2 made of `png` in an earlier pack (its RasterImageInfo) if it was the same file, else None."""
+    from fpdf.image_datastructures import RasterImageInfo
+
     try:
-        record = json.loads(kept.read_text(encoding="utf-8"))
+        record = json.loads(kept_record(png, "fpdf").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        record = {}
-    if record.get("key") == key:
-        info = RasterImageInfo(
-            (field, base64.b64decode(value[1]) if isinstance(value, list) else value) for field, value in record["info"]
-        )
-        info |= {"i": len(pdf.image_cache.images) + 1, "usages": 0, "iccp_i": None}  # as fpdf2 adds a new image
-        pdf.image_cache.images[name] = info
-        yield
-        return
-    yield
-    made = pdf.image_cache.images.get(name)
+        return None
+    if record.get("key") != key:
+        return None
+    return RasterImageInfo(
+        (field, base64.b64decode(value[1]) if isinstance(value, list) else value) for field, value in record["info"]
+    )
+
+
+def _keep_pixels(png: Path, key: dict, made) -> None:
+    """Keep fpdf2's RasterImageInfo of `png` (its compressed pixels) for the next pack, when it is plain data."""
+    from fpdf.image_datastructures import RasterImageInfo
+
     fields = [(field, value) for field, value in (made or {}).items() if field not in ("i", "usages", "iccp_i")]
     if not isinstance(made, RasterImageInfo) or made.get("iccp") is not None:
         return
@@ -318,9 +316,42 @@ def _kept_image(pdf, png: Path) -> Iterator[None]:
             for field, value in fields
         ],
     }
+    kept = kept_record(png, "fpdf")
     kept.parent.mkdir(exist_ok=True)
     with replaced_on_success(kept) as temporary:
         temporary.write_text(json.dumps(record), encoding="utf-8")
+
+
+def prepare_pixels(png: Path) -> None:
+    """Compress `png`'s pixels as fpdf2 places them and keep them for the PDF, unless they are kept already:
+    run on every core while the report's chart images are made, it takes that work off the PDF's own process."""
+    from fpdf.image_datastructures import ImageCache
+    from fpdf.image_parsing import preload_image
+
+    key = _pixels_key(png)
+    if _kept_pixels(png, key) is None:
+        _, _, made = preload_image(ImageCache(), str(png))
+        _keep_pixels(png, key, made)
+
+
+@contextlib.contextmanager
+def _kept_image(pdf, png: Path) -> Iterator[None]:
+    """Let fpdf2 place `png` from what it made of the same file (by sha256) in an earlier pack or in
+    prepare_pixels: decoding the PNG and compressing its pixels again is most of the time images take. The same
+    bytes end up in the PDF."""
+    name = str(png)
+    if name in pdf.image_cache.images or pdf.image_cache.image_filter != "AUTO":
+        yield
+        return
+    key = _pixels_key(png)
+    info = _kept_pixels(png, key)
+    if info is not None:
+        info |= {"i": len(pdf.image_cache.images) + 1, "usages": 0, "iccp_i": None}  # as fpdf2 adds a new image
+        pdf.image_cache.images[name] = info
+        yield
+        return
+    yield
+    _keep_pixels(png, key, pdf.image_cache.images.get(name))
 
 
 def write_pdf(target: Path, content: Content) -> tuple[Path, int]:
