@@ -1,11 +1,16 @@
 """Charts drawn on every core are the same files as charts drawn one at a time, and long drawing reports its
 progress: real charts from the built warehouse, real files."""
 
+import dataclasses
 import io
+import re
 
 import duckdb
 
+from conftest import failure_text, materialisation, materialise
 from pipelines.assets.charts import _draw
+from pipelines.charts import coverage, ratios
+from pipelines.charts.chart import INDEX_SUFFIX
 from pipelines.charts.parallel import WORKERS_ENV, write_chart_sets
 from pipelines.progress import Progress
 from pipelines.provenance import sha256_of
@@ -15,7 +20,8 @@ def test_charts_drawn_one_at_a_time_are_byte_identical_to_those_drawn_in_paralle
     monkeypatch.setenv(WORKERS_ENV, "1")
     log: list[str] = []
     with duckdb.connect(str(built.warehouse_path), read_only=True) as con:
-        written = write_chart_sets(tmp_path, {"ratio_over_time": _draw("ratio_over_time", con)}, log.append)
+        written, failed = write_chart_sets(tmp_path, {"ratio_over_time": _draw("ratio_over_time", con)}, log.append)
+    assert failed == {}
     serial, _ = written["ratio_over_time"]
     assert len(serial) >= 10 and all(chart.redrawn for chart in serial)
     for chart in serial:
@@ -34,3 +40,39 @@ def test_progress_writes_plain_lines_when_not_a_terminal_and_logs_every_ten():
     assert [line.split(",")[0] for line in lines] == ["charts: 10/23", "charts: 20/23", "charts: 23/23"]
     assert lines[-1].endswith("drew chart_22") and "\r" not in stream.getvalue()
     assert logged == lines
+
+
+def test_charts_that_cannot_be_drawn_fail_their_asset_and_keep_its_files_while_the_others_are_written(
+    built_copy, monkeypatch
+):
+    """One asset's charts fail in the pool's workers, another's rows cannot be read: both assets fail with what
+    went wrong, their files and index stay as they were; every other chart asset is materialised; no report."""
+    real_ratio_chart = ratios.build_ratio_over_time
+
+    def ratio_chart_without_ink(*place):
+        def draw():
+            raise RuntimeError("no ink")
+
+        return dataclasses.replace(real_ratio_chart(*place), draw=draw)
+
+    def coverage_without_rows(con):
+        raise ValueError("no rows")
+
+    monkeypatch.setattr(ratios, "build_ratio_over_time", ratio_chart_without_ink)
+    monkeypatch.setattr(coverage, "build_coverage", coverage_without_rows)
+    charts = built_copy.charts_dir
+    kept = {path.name: path.read_bytes() for path in charts.glob("*") if path.name.startswith(("ratio_", "coverage_"))}
+    assert any(name.endswith(INDEX_SUFFIX) for name in kept) and len(kept) > 40
+
+    result = materialise(built_copy, job="render_charts_and_report")
+
+    assert not result.success
+    message = failure_text(result)
+    assert re.search(r"charts/ratio_over_time: RuntimeError: no ink \(\d+ charts: ratio_over_time_che, ", message)
+    assert "charts/coverage_matrix: reading its rows: ValueError: no rows" in message, message
+    for name in ("ratio_over_time", "coverage_matrix"):
+        assert materialisation(result, ["charts", name]) is None
+    for name in ("headline_kaz_2008", "headline_comparisons", "cross_jurisdiction", "eurostat_series"):
+        assert materialisation(result, ["charts", name]) is not None, name
+    assert materialisation(result, ["reports", "report_pack"]) is None
+    assert {path.name: path.read_bytes() for path in charts.glob("*") if path.name in kept} == kept

@@ -91,7 +91,8 @@ def _metadata(layout: Layout, name: str, drawn: list, index) -> dict:
 
 def chart_assets(layout: Layout) -> list[dg.AssetsDefinition]:
     """The chart assets drawn from the warehouse: one step draws the charts of every selected asset, all in one
-    pool on every core (a one-chart asset's big chart is drawn beside the others' small ones)."""
+    pool on every core (a one-chart asset's big chart is drawn beside the others' small ones). An asset whose
+    charts cannot be drawn fails the step after the others are materialised, so the report waits for a fix."""
     specs = [_chart_spec(name, description, files) for name, (description, files) in CHART_ASSETS.items()]
 
     @dg.multi_asset(name="draw_charts", specs=specs, can_subset=True)
@@ -101,7 +102,7 @@ def chart_assets(layout: Layout) -> list[dg.AssetsDefinition]:
         selected = [name for name in CHART_ASSETS if dg.AssetKey(["charts", name]) in context.selected_asset_keys]
         with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
             sets = {name: _draw(name, con) for name in selected}
-            written = write_chart_sets(layout.charts_dir, sets, context.log.info)
+            written, failed = write_chart_sets(layout.charts_dir, sets, context.log.info)
         for name, (drawn, index) in written.items():
             redrawn = sum(chart.redrawn for chart in drawn)
             context.log.info(
@@ -110,6 +111,13 @@ def chart_assets(layout: Layout) -> list[dg.AssetsDefinition]:
             )
             yield dg.MaterializeResult(
                 asset_key=["charts", name], metadata=_metadata(layout, name, drawn, index), data_version=_version(drawn)
+            )
+        if failed:
+            raise dg.Failure(
+                description="Charts not drawn (the last good files and index of these assets are kept; the other "
+                "chart assets were written): "
+                + "; ".join(f"charts/{name}: {', '.join(errors)}" for name, errors in failed.items()),
+                metadata={"failed_assets": dg.MetadataValue.json(sorted(failed))},
             )
 
     return [draw_charts]

@@ -35,57 +35,86 @@ def _quiet_on_terminate() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _draw(index: int) -> tuple[str, dict[str, Path]]:
-    chart, out_dir = _pending[index]
-    return chart.stem, draw_chart(chart, out_dir)
+def _attempt(chart: Chart, out_dir: Path) -> tuple[str, dict[str, Path] | str]:
+    """Draw one chart: its stem and its image files, or what went wrong (the other charts are still drawn)."""
+    try:
+        return chart.stem, draw_chart(chart, out_dir)
+    except Exception as error:
+        return chart.stem, f"{type(error).__name__}: {error}"
 
 
-def draw_charts(charts: list[Chart], out_dir: Path, progress: Progress | None = None) -> dict[str, dict[str, Path]]:
-    """Draw `charts` into `out_dir`, several at once when there are cores for it; each chart's image files."""
-    drawn: dict[str, dict[str, Path]] = {}
+def _draw(index: int) -> tuple[str, dict[str, Path] | str]:
+    return _attempt(*_pending[index])
+
+
+def draw_charts(
+    charts: list[Chart], out_dir: Path, progress: Progress | None = None
+) -> tuple[dict[str, dict[str, Path]], dict[str, str]]:
+    """Draw `charts` into `out_dir`, several at once when there are cores for it: each chart's image files, and
+    for each chart that could not be drawn, the error."""
+    results: list[tuple[str, dict[str, Path] | str]] = []
     count = min(workers(), len(charts))
     if count <= 1:
         for chart in charts:
-            drawn[chart.stem] = draw_chart(chart, out_dir)
+            results.append(_attempt(chart, out_dir))
             if progress:
                 progress.advance(chart.stem)
-        return drawn
-    style.pyplot()  # imported once here, inherited by every worker
-    _pending[:] = [(chart, out_dir) for chart in charts]
-    try:
-        with multiprocessing.get_context("fork").Pool(count, initializer=_quiet_on_terminate) as pool:
-            for stem, files in pool.imap_unordered(_draw, range(len(charts))):
-                drawn[stem] = files
-                if progress:
-                    progress.advance(stem)
-            pool.close()
-            pool.join()
-    finally:
-        _pending.clear()
-    return drawn
+    else:
+        style.pyplot()  # imported once here, inherited by every worker
+        _pending[:] = [(chart, out_dir) for chart in charts]
+        try:
+            with multiprocessing.get_context("fork").Pool(count, initializer=_quiet_on_terminate) as pool:
+                for result in pool.imap_unordered(_draw, range(len(charts))):
+                    results.append(result)
+                    if progress:
+                        progress.advance(result[0])
+                pool.close()
+                pool.join()
+        finally:
+            _pending.clear()
+    drawn = {stem: files for stem, files in results if isinstance(files, dict)}
+    return drawn, {stem: error for stem, error in results if isinstance(error, str)}
+
+
+def _charts_failing_with(error: str, stems: list[str], errors: dict[str, str]) -> str:
+    """`error` and the charts it stopped, e.g. "ratio_kaz: KeyError: 'x'" or "KeyError: 'x' (2 charts: a, b)"."""
+    failing = [stem for stem in stems if errors[stem] == error]
+    return f"{failing[0]}: {error}" if len(failing) == 1 else f"{error} ({len(failing)} charts: {', '.join(failing)})"
 
 
 def write_chart_sets(
     out_dir: Path, sets: Mapping[str, Iterable[Chart]], log: Callable[[str], None] | None = None
-) -> dict[str, tuple[list[ChartFiles], Path]]:
+) -> tuple[dict[str, tuple[list[ChartFiles], Path]], dict[str, list[str]]]:
     """Write every chart of each named set (an asset's charts), then the set's index. Only charts whose
     fingerprint or files changed are drawn, all sets' charts in one pool on every core (draw_charts), with their
-    progress shown and sent to `log`; each set's chart files and index."""
+    progress shown and sent to `log`. Returns each complete set's chart files and index, and for each set that
+    could not be read or drawn, what went wrong (its index is left as it was, so its charts are tried again)."""
     built: dict[str, list[tuple[Chart, str, dict[str, Path] | None]]] = {}
+    failed: dict[str, list[str]] = {}
     for name, charts in sets.items():
         previous = {entry["stem"]: entry for entry in read_index(out_dir / f"{name}{INDEX_SUFFIX}")}
-        fingerprinted = [(chart, chart.fingerprint()) for chart in charts]
+        try:
+            fingerprinted = [(chart, chart.fingerprint()) for chart in charts]
+        except Exception as error:
+            failed[name] = [f"reading its rows: {type(error).__name__}: {error}"]
+            continue
         built[name] = [
             (chart, fingerprint, _unchanged_images(out_dir, previous.get(chart.stem), fingerprint))
             for chart, fingerprint in fingerprinted
         ]
     pending = [chart for entries in built.values() for chart, _, images in entries if images is None]
-    drawn = draw_charts(pending, out_dir, Progress("charts", len(pending), log or (lambda line: None)))
+    drawn, errors = draw_charts(pending, out_dir, Progress("charts", len(pending), log or (lambda line: None)))
     written = {}
     for name, entries in built.items():
+        broken = [chart.stem for chart, _, _ in entries if chart.stem in errors]
+        if broken:
+            failed[name] = [
+                _charts_failing_with(error, broken, errors) for error in dict.fromkeys(map(errors.get, broken))
+            ]
+            continue
         files = [
             _written(chart, out_dir, fingerprint, images or drawn[chart.stem], redrawn=images is None)
             for chart, fingerprint, images in entries
         ]
         written[name] = files, write_index(out_dir, name, files)
-    return written
+    return written, failed
