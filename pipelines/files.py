@@ -18,10 +18,13 @@ def _alive(pid: int) -> bool:
 
 def _remove_abandoned(target: Path) -> None:
     """Remove temporary files left beside `target` by processes that were killed while writing."""
-    for leftover in target.parent.glob(f".{target.name}.*.partial*"):
-        pid = leftover.name[len(target.name) + 2 :].split(".", 1)[0]
+    prefix = f".{target.name}."
+    with os.scandir(target.parent) as entries:  # a plain scan: glob's pattern matching was most of a small write
+        leftovers = [entry.name for entry in entries if entry.name.startswith(prefix) and ".partial" in entry.name]
+    for name in leftovers:
+        pid = name[len(prefix) :].split(".", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):
-            leftover.unlink(missing_ok=True)
+            (target.parent / name).unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

@@ -54,6 +54,11 @@ class Layout:
         return self.curated_dir / "validation"
 
     @property
+    def thumbnails_dir(self) -> Path:
+        """The UI's chart thumbnails, each kept under its chart's PNG checksum (made again only when it changes)."""
+        return self.curated_dir / "thumbnails"
+
+    @property
     def warehouse_path(self) -> Path:
         return self.curated_dir / "enforcement.duckdb"
 

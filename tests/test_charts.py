@@ -5,8 +5,10 @@ shipped sheet does not move them. After an intended change of style, redraw them
 `UPDATE_CHART_BASELINES=1 .venv/bin/python -m pytest tests/test_charts.py -k baseline` and look at them.
 """
 
+import base64
 import csv
 import hashlib
+import io
 import itertools
 import json
 import os
@@ -23,6 +25,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from conftest import REPO, failure_text, materialisation, materialise
 from pipelines.definitions import build_definitions
@@ -485,6 +488,21 @@ def test_chart_assets_show_a_small_thumbnail_and_file_paths(built_copy):
         assert sum(len(str(value.value)) for value in metadata.values()) < 120_000
     coverage = materialisation(result, ["charts", "coverage_matrix"]).metadata
     assert coverage["file_svg"].value == "assets/charts/coverage_matrix.svg"
+    encoded = coverage["thumbnail"].value.split("base64,", 1)[1].rstrip(")")
+    with Image.open(io.BytesIO(base64.b64decode(encoded))) as thumbnail:
+        assert thumbnail.format == "PNG" and 50 <= max(thumbnail.size) <= 480
+
+    kept = {path.name: path.stat().st_mtime_ns for path in built_copy.thumbnails_dir.glob("*.png")}
+    assert {name.split(".")[0] for name in kept} >= {"coverage_matrix", "ratio_over_time_che"}, kept
+    again = materialise_keys(built_copy, [["charts", "coverage_matrix"]])
+    assert materialisation(again, ["charts", "coverage_matrix"]).metadata["thumbnail"] == coverage["thumbnail"]
+    assert {path.name: path.stat().st_mtime_ns for path in built_copy.thumbnails_dir.glob("*.png")} == kept
+
+    coverage_kept = next(name for name in kept if name.startswith("coverage_matrix."))
+    (built_copy.thumbnails_dir / coverage_kept).unlink()  # made again, and an older chart's thumbnail removed
+    (built_copy.thumbnails_dir / "coverage_matrix.0000000000000000.png").write_bytes(b"an older thumbnail")
+    assert materialise_keys(built_copy, [["charts", "coverage_matrix"]]).success
+    assert [path.name for path in built_copy.thumbnails_dir.glob("coverage_matrix.*")] == [coverage_kept]
 
 
 def test_a_chart_no_longer_drawn_is_removed(built_copy):

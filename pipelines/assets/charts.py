@@ -9,6 +9,7 @@ import lazy_loader as lazy
 from pydantic import Field
 
 from pipelines.charts.suite import CHART_ASSETS
+from pipelines.files import replaced_on_success
 from pipelines.layout import Layout
 from pipelines.markdown import markdown_table
 
@@ -58,6 +59,21 @@ def _version(drawn: list) -> dg.DataVersion:
     return dg.DataVersion(hashlib.sha256(" ".join(chart.fingerprint for chart in drawn).encode()).hexdigest()[:24])
 
 
+def _thumbnail(layout: Layout, chart) -> bytes:
+    """The chart's thumbnail, kept under its PNG's checksum: made again only when the PNG changed."""
+    from pipelines.charts import style
+
+    kept = layout.thumbnails_dir / f"{chart.stem}.{chart.sha256['png'][:16]}.png"
+    if kept.exists():
+        return kept.read_bytes()
+    for older in layout.thumbnails_dir.glob(f"{chart.stem}.*.png"):
+        older.unlink()
+    thumbnail = style.thumbnail_png(chart.files["png"])
+    with replaced_on_success(kept) as temporary:
+        temporary.write_bytes(thumbnail)
+    return thumbnail
+
+
 def _metadata(layout: Layout, name: str, drawn: list, index) -> dict:
     """Small metadata: one thumbnail, the file paths, a table of titles (never the full images)."""
     from pipelines.charts import style
@@ -76,7 +92,7 @@ def _metadata(layout: Layout, name: str, drawn: list, index) -> dict:
         )
         return metadata
     first = drawn[0]
-    metadata["thumbnail"] = dg.MetadataValue.md(style.thumbnail_markdown(first.files["png"], first.title))
+    metadata["thumbnail"] = dg.MetadataValue.md(style.png_markdown(_thumbnail(layout, first), first.title))
     metadata["title"] = first.title
     metadata["source_line"] = first.source_line
     if len(drawn) == 1:

@@ -4,7 +4,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from importlib.metadata import version
 from pathlib import Path
 
@@ -38,7 +38,7 @@ class Chart:
     def fingerprint(self) -> str:
         """sha256 of what decides the images: the words, the plotted rows, every value `draw` reads from its
         builder and the drawing code's version, leaving out the columns that only tie a figure to its raw file."""
-        described = {name: value for name, value in asdict(self).items() if name != "draw"}
+        described = {field.name: getattr(self, field.name) for field in fields(self) if field.name != "draw"}
         captured = [cell.cell_contents for cell in self.draw.__closure__ or ()]
         drawn = _without_file_provenance([described, captured, drawing_version()])
         text = json.dumps(drawn, sort_keys=True, default=repr, ensure_ascii=False)

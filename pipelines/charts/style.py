@@ -569,8 +569,8 @@ def save_format(fig, target: Path, extension: str) -> None:
     fig.savefig(target, format=extension, dpi=PNG_DPI, metadata=metadata, **options)
 
 
-def thumbnail_markdown(png: Path, alt: str) -> str:
-    """A small copy of a chart's PNG as inline markdown for the Dagster UI (at most THUMBNAIL_MAX_BYTES)."""
+def thumbnail_png(png: Path) -> bytes:
+    """A small copy of a chart's PNG for the Dagster UI (at most THUMBNAIL_MAX_BYTES once base64-encoded)."""
     from PIL import Image
 
     with Image.open(png) as opened:
@@ -581,8 +581,12 @@ def thumbnail_markdown(png: Path, alt: str) -> str:
             buffer = io.BytesIO()
             # A box reduction to about twice the size first, then Lanczos: 8x faster than Lanczos all the way.
             image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0).save(buffer, format="PNG", optimize=True)
-            encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-            if len(encoded) <= THUMBNAIL_MAX_BYTES or max(size) < 50:
-                break
+            if len(base64.b64encode(buffer.getvalue())) <= THUMBNAIL_MAX_BYTES or max(size) < 50:
+                return buffer.getvalue()
             scale *= 0.75
+
+
+def png_markdown(png: bytes, alt: str) -> str:
+    """PNG bytes as inline markdown, `alt` as its text."""
+    encoded = base64.b64encode(png).decode("ascii")
     return f"![{alt.replace(']', ')').replace('[', '(')}](data:image/png;base64,{encoded})"
