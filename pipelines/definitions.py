@@ -9,13 +9,16 @@ from pipelines.assets.sources import all_source_assets
 from pipelines.assets.warehouse import warehouse_assets
 from pipelines.automation import automation_sensor, raw_files_sensor, refresh_job, refresh_schedule, with_automation
 from pipelines.catalog import with_catalog
+from pipelines.history import write_history_without_flushes
 from pipelines.jobs import analyst_jobs
 from pipelines.layout import Layout, default_layout
 from pipelines.versions import files_asset, with_versions
 
 
 def build_definitions(layout: Layout) -> dg.Definitions:
-    """Every asset, check, job and sensor for the checkout at `layout`."""
+    """Every asset, check, job and sensor for the checkout at `layout` (and Dagster's run history written
+    without a disk flush per event, in every process that loads them: see pipelines.history)."""
+    write_history_without_flushes()
     source_assets, staged = all_source_assets(layout)
     assets = with_automation(
         [
