@@ -1,5 +1,6 @@
 """Shared fixtures: a temporary copy of the project's data, materialised for real with Dagster."""
 
+import csv
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,15 @@ def copy_sources(target: Path) -> Layout:
     """A fresh project root holding a copy of the committed raw data only."""
     shutil.copytree(REPO / "data" / "raw", target / "data" / "raw")
     return Layout(target)
+
+
+def keep_jurisdictions(sheet: Path, codes: set[str]) -> None:
+    """Cut a figure sheet to the rows of `codes` (in their order, the header kept)."""
+    with sheet.open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    kept = [row for row in rows if row[header.index("jurisdiction_iso3")] in codes]
+    with sheet.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([header, *kept])
 
 
 def materialise(
