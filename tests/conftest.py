@@ -100,12 +100,17 @@ def build_once(shared: Path) -> str:
     return done.read_text(encoding="utf-8")
 
 
+def shared_folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every pytest-xdist worker of this session sees (each worker has its own base folder; their
+    common parent is shared by all of them)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if hasattr(request.config, "workerinput") else base
+
+
 @pytest.fixture(scope="session")
 def built_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> BuiltRun:
     """The shipped data materialised once, with the run's events (materialisations, check evaluations)."""
-    base = tmp_path_factory.getbasetemp()
-    # Under pytest-xdist each worker has its own base folder; their common parent is shared by all of them.
-    shared = base.parent if hasattr(request.config, "workerinput") else base
+    shared = shared_folder(request, tmp_path_factory)
     run_id = build_once(shared)
     with dg.DagsterInstance.local_temp(str(shared / "built-instance")) as instance:
         events = [entry.dagster_event for entry in instance.all_logs(run_id) if entry.dagster_event]
@@ -116,6 +121,21 @@ def built_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 def built(built_run: BuiltRun) -> Layout:
     """The shipped data materialised once: warehouse and charts. Do not modify it; copy it."""
     return built_run.layout
+
+
+@pytest.fixture(scope="session")
+def small(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Layout:
+    """The fixed sample sheet through the whole job, a Eurostat-kind source added and its charts drawn; built
+    once for every pytest-xdist worker (see test_charts.build_small). Do not modify it."""
+    from test_charts import build_small
+
+    shared = shared_folder(request, tmp_path_factory)
+    done = shared / "small.done"
+    with FileLock(shared / "small.lock"):
+        if not done.exists():
+            build_small(shared / "small")
+            done.touch()
+    return Layout(shared / "small")
 
 
 @pytest.fixture
