@@ -15,7 +15,7 @@ run: setup
 	$(VENV)/bin/python -m pipelines run $(if $(ALL),--all)
 
 test: setup
-	$(VENV)/bin/python -m pytest -n auto --dist loadfile
+	$(VENV)/bin/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 ui: setup
 	$(VENV)/bin/python -m pipelines ui --host $(HOST) --port $(PORT)

@@ -1,5 +1,6 @@
 """Shared fixtures: a temporary copy of the project's data, materialised for real with Dagster."""
 
+import csv
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,15 @@ def copy_sources(target: Path) -> Layout:
     """A fresh project root holding a copy of the committed raw data only."""
     shutil.copytree(REPO / "data" / "raw", target / "data" / "raw")
     return Layout(target)
+
+
+def keep_jurisdictions(sheet: Path, codes: set[str]) -> None:
+    """Cut a figure sheet to the rows of `codes` (in their order, the header kept)."""
+    with sheet.open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    kept = [row for row in rows if row[header.index("jurisdiction_iso3")] in codes]
+    with sheet.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([header, *kept])
 
 
 def materialise(
@@ -90,12 +100,17 @@ def build_once(shared: Path) -> str:
     return done.read_text(encoding="utf-8")
 
 
+def shared_folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every pytest-xdist worker of this session sees (each worker has its own base folder; their
+    common parent is shared by all of them)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if hasattr(request.config, "workerinput") else base
+
+
 @pytest.fixture(scope="session")
 def built_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> BuiltRun:
     """The shipped data materialised once, with the run's events (materialisations, check evaluations)."""
-    base = tmp_path_factory.getbasetemp()
-    # Under pytest-xdist each worker has its own base folder; their common parent is shared by all of them.
-    shared = base.parent if hasattr(request.config, "workerinput") else base
+    shared = shared_folder(request, tmp_path_factory)
     run_id = build_once(shared)
     with dg.DagsterInstance.local_temp(str(shared / "built-instance")) as instance:
         events = [entry.dagster_event for entry in instance.all_logs(run_id) if entry.dagster_event]
@@ -106,6 +121,21 @@ def built_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 def built(built_run: BuiltRun) -> Layout:
     """The shipped data materialised once: warehouse and charts. Do not modify it; copy it."""
     return built_run.layout
+
+
+@pytest.fixture(scope="session")
+def small(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Layout:
+    """The fixed sample sheet through the whole job, a Eurostat-kind source added and its charts drawn; built
+    once for every pytest-xdist worker (see test_charts.build_small). Do not modify it."""
+    from test_charts import build_small
+
+    shared = shared_folder(request, tmp_path_factory)
+    done = shared / "small.done"
+    with FileLock(shared / "small.lock"):
+        if not done.exists():
+            build_small(shared / "small")
+            done.touch()
+    return Layout(shared / "small")
 
 
 @pytest.fixture
@@ -122,3 +152,33 @@ def no_publishing_to_the_developers_database():
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("ENFORCEMENT_PUBLISH_URL", raising=False)
         yield
+
+
+# The slowest modules, longest first (measured with --durations); every other module runs after them, in the
+# usual order. `make test` runs pytest-xdist with --dist loadfile --no-loadscope-reorder, so each worker takes
+# the next module in this order: the first builds the shared project while the second starts the PostgreSQL
+# deployment, which needs no shared build, and no long module is left to run alone at the end.
+SLOWEST_FIRST = [
+    "test_bad_input.py",
+    "test_deploy_postgres.py",
+    "test_ui_browser.py",
+    "test_faults.py",
+    "test_bad_workbooks.py",
+    "test_changes.py",
+    "test_charts.py",
+    "test_eurostat.py",
+    "test_stale.py",
+    "test_report.py",
+    "test_spreadsheets.py",
+    "test_ui_alerts.py",
+    "test_pipeline.py",
+    "test_eurostat_refresh.py",
+    "test_bench.py",
+    "test_validation.py",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the modules as SLOWEST_FIRST says (a stable sort: the tests of a module keep their order)."""
+    rank = {name: position for position, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))

@@ -1,4 +1,5 @@
-"""Smoke test of the chart benchmark: it runs on a built project and prints its table (timings not checked)."""
+"""Smoke test of the chart benchmark: it runs on a built project (the small sample one) and prints its table
+(timings not checked)."""
 
 import json
 import os
@@ -8,8 +9,8 @@ import sys
 from conftest import REPO
 
 
-def test_chart_benchmark_runs_and_prints_a_table(built):
-    env = {**os.environ, "ENFORCEMENT_ROOT": str(built.root)}
+def test_chart_benchmark_runs_and_prints_a_table(small):
+    env = {**os.environ, "ENFORCEMENT_ROOT": str(small.root)}
     out = subprocess.run(
         [sys.executable, str(REPO / "bench" / "charts.py"), "--limit", "1"],
         capture_output=True, text=True, env=env, cwd=REPO, timeout=300,

@@ -12,7 +12,7 @@ import pytest
 from eurostat_server import Answer, EurostatStub
 from test_eurostat import run as run_dataset
 
-from conftest import copy_sources, failure_text, materialise
+from conftest import BuiltRun, copy_sources, failure_text, materialise
 from pipelines import columns
 from pipelines.changes import CHANGE_COLUMNS, changes_file
 from pipelines.definitions import build_definitions
@@ -27,12 +27,9 @@ EIPRE = "eurostat_migr_eipre"
 
 
 @pytest.fixture(scope="module")
-def warehouse_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Layout, str]:
-    """The shipped sources built into a warehouse once (no charts), with the run id."""
-    layout = copy_sources(tmp_path_factory.mktemp("changes"))
-    result = materialise(layout)
-    assert result.success, failure_text(result)
-    return layout, result.run_id
+def warehouse_built(built_run: BuiltRun) -> tuple[Layout, str]:
+    """The shipped sources built into a warehouse once for the session (conftest's built_run), with the run id."""
+    return built_run.layout, built_run.run_id
 
 
 @pytest.fixture

@@ -118,10 +118,10 @@ def sample_project(root: Path) -> Layout:
     return Layout(root)
 
 
-@pytest.fixture(scope="session")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Layout:
-    """A fixed sample sheet through the whole job, then a Eurostat-kind source added and its charts drawn."""
-    layout = sample_project(tmp_path_factory.mktemp("small"))
+def build_small(root: Path) -> Layout:
+    """A fixed sample sheet through the whole job, then a Eurostat-kind source added and its charts drawn (the
+    session fixture `small` in conftest)."""
+    layout = sample_project(root)
     result = materialise(layout, "rebuild_everything")
     assert result.success, failure_text(result)
     add_eurostat_source(layout)

@@ -29,7 +29,7 @@ import pytest
 import yaml
 from psycopg import errors, sql
 
-from conftest import REPO, copy_sources, failure_text
+from conftest import REPO, copy_sources, failure_text, keep_jurisdictions
 from pipelines.assets.publish import PUBLISH_KEY
 from pipelines.definitions import build_definitions
 from pipelines.layout import Layout
@@ -38,6 +38,7 @@ from pipelines.publish import PUBLISHED_TABLES, PublishError, PublishTarget, pub
 DEPLOY = REPO / "deploy"
 PASSWORDS = {"dagster": "dagster-test-pw", "publisher": "publisher-test-pw", "reporting": "reporting-test-pw"}
 JOB = "rebuild_warehouse"  # everything but the charts, which these tests do not look at
+SERVED_PLACES = {"KAZ", "DEU", "CZE", "EU28"}  # a few places, EU28 for a conflict between sources
 TERMINAL = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 
 
@@ -157,8 +158,10 @@ def team(postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(scope="module")
 def team_run(team: Team, tmp_path_factory: pytest.TempPathFactory) -> tuple[Layout, str]:
-    """The whole default job materialised once on the team instance, publishing to PostgreSQL."""
+    """The whole default job materialised once on the team instance, publishing to PostgreSQL (the sheet cut to
+    the places the served project keeps: every table still has rows to compare)."""
     layout = copy_sources(tmp_path_factory.mktemp("team_run"))
+    keep_jurisdictions(layout.figures_dir / "enforcement_figures.csv", SERVED_PLACES)
     with team.instance() as instance:
         result = build_definitions(layout).resolve_job_def(JOB).execute_in_process(instance=instance)
     assert result.success, failure_text(result)
@@ -311,11 +314,12 @@ def _start(command: list[str], env: dict[str, str], log: Path, cwd: Path = REPO)
     return subprocess.Popen(command, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM, grace: float = 30) -> None:
+    """Signal the process group; kill it if it has not exited after `grace` seconds."""
     if process.poll() is None:
         os.killpg(process.pid, sig)
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
@@ -366,8 +370,12 @@ def _grpc_serving(port: int) -> bool:
 
 @pytest.fixture(scope="module")
 def services(team: Team, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    """The code server (compose's command) and the webserver on the team instance, as in deploy/compose.yaml."""
+    """The code server (compose's command) and the webserver on the team instance, as in deploy/compose.yaml.
+
+    Every source, asset and job of the shipped project, with the sheet cut to a few places (EU28 for a conflict):
+    the daemon's runs then take seconds while the queue, pools and restarts are exercised just the same."""
     layout = copy_sources(tmp_path_factory.mktemp("served"))
+    keep_jurisdictions(layout.figures_dir / "enforcement_figures.csv", SERVED_PLACES)
     logs = tmp_path_factory.mktemp("service_logs")
     code_port, web_port = _free_port(), _free_port()
     env = {
@@ -465,7 +473,7 @@ def test_two_runs_submitted_at_once_queue_and_never_write_the_warehouse_together
             writers = sorted(_interval(instance, r, event.STEP_START, event.STEP_SUCCESS, "warehouse") for r in run_ids)
             runs = sorted(_interval(instance, r, event.RUN_START, event.RUN_SUCCESS) for r in run_ids)
     finally:
-        _stop(daemon)
+        _stop(daemon, grace=5)  # what it does on SIGTERM is not under test here
     assert writers[0][1] <= writers[1][0], f"warehouse writers overlapped: {writers}"
     # The global limit (4) would let both run at once: the pool of the warehouse writers kept the second queued.
     assert runs[0][1] <= runs[1][0], f"runs overlapped: {runs}"
@@ -502,4 +510,4 @@ def test_killing_the_daemon_mid_run_loses_no_run(team: Team, services: Services)
             for run_id in run_ids:
                 assert instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_SUCCESS)
     finally:
-        _stop(daemon)
+        _stop(daemon, grace=5)

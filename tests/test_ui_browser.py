@@ -5,7 +5,6 @@ its GraphQL API and with headless Chromium (Debian's package; never a downloaded
 Screenshots are saved in tests/artifacts/ (git-ignored).
 """
 
-import csv
 import json
 import os
 import shutil
@@ -22,7 +21,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import REPO, copy_sources
+from conftest import REPO, copy_sources, keep_jurisdictions
 from pipelines.definitions import build_definitions
 from pipelines.layout import Layout
 from pipelines.publish import URL_ENV
@@ -88,15 +87,6 @@ def stop_and_confirm_nothing_is_left(process: subprocess.Popen, started: list[ps
     for leftover in alive:
         leftover.kill()
     return [" ".join(leftover.cmdline()[:4]) for leftover in alive if leftover.is_running()]
-
-
-def keep_jurisdictions(sheet: Path, codes: set[str]) -> None:
-    """Cut a figure sheet to the rows of `codes` (in their order, the header kept)."""
-    with sheet.open(encoding="utf-8", newline="") as handle:
-        header, *rows = list(csv.reader(handle))
-    kept = [row for row in rows if row[header.index("jurisdiction_iso3")] in codes]
-    with sheet.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows([header, *kept])
 
 
 @pytest.fixture(scope="module")
