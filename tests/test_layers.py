@@ -33,7 +33,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "pipelines.assets", "pipelines.definitions", "pipelines.automation", "pipelines.catalog",
             "pipelines.jobs", "pipelines.alerts", "pipelines.ui", "pipelines.__main__", "pipelines.versions",
-            "pipelines.stale",
+            "pipelines.stale", "pipelines.history",
         ),
     ),
 ]  # fmt: skip
