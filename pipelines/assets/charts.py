@@ -3,6 +3,7 @@
 import hashlib
 from collections.abc import Iterator
 from datetime import date
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import lazy_loader as lazy
@@ -12,6 +13,9 @@ from pipelines.charts.suite import CHART_ASSETS
 from pipelines.files import replaced_on_success
 from pipelines.layout import Layout
 from pipelines.markdown import markdown_table
+
+if TYPE_CHECKING:
+    from pipelines.charts.chart import ChartFiles
 
 duckdb = lazy.load("duckdb", error_on_import=True)
 
@@ -59,7 +63,7 @@ def _version(drawn: list) -> dg.DataVersion:
     return dg.DataVersion(hashlib.sha256(" ".join(chart.fingerprint for chart in drawn).encode()).hexdigest()[:24])
 
 
-def _thumbnail(layout: Layout, chart) -> bytes:
+def _thumbnail(layout: Layout, chart: "ChartFiles") -> bytes:
     """The chart's thumbnail, kept under its PNG's checksum: made again only when the PNG changed."""
     from pipelines.charts import style
 
