@@ -8,7 +8,6 @@ pointer to the original in the HTML report and the English gloss from the figure
 
 import base64
 import contextlib
-import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -43,7 +42,7 @@ FONT = "DejaVu"
 UNDRAWABLE_TITLE = "[title in its original script: see index.html or citations.bib]"
 COLUMN_WIDTHS = (22, 14, 10, 54, 30)  # figure, value, qualifier, quote, source (relative)
 SUMMARY_WIDTHS = (13, 12, 12, 21, 20, 22)  # a citation key fits its line
-TEXT_WIDTHS_KEPT = 20_000  # line widths remembered per font (the last lines measured)
+TABLE_FONT_SIZE, TABLE_LINE, TABLE_PADDING = 6.5, 3.0, 1.0  # pt, mm, mm
 
 
 def quote_text(row: dict) -> str:
@@ -67,90 +66,117 @@ def _new_pdf(sources: list[dict]):
     pdf.set_auto_page_break(True, 14)
     pdf.add_font(FONT, "", style.font_path())
     pdf.add_font(FONT, "B", style.font_path("bold"))
-    for font in pdf.fonts.values():
-        _remember_text_widths(font)
     return pdf
 
 
-def _remember_text_widths(font) -> None:
-    """Make measuring a text cost one lookup per character added since a shorter text was measured."""
-    from collections import defaultdict
+def _lines(pdf, text: str, room: float) -> list[str]:
+    """`text` broken into lines at most `room` mm wide in the current font, where fpdf2 would break them: at
+    spaces, inside a word longer than a line, and at every newline.
 
-    from fpdf.fonts import TTFFont
+    fpdf2's own line breaking (multi_cell, tables) measures and copies text one character at a time, and was
+    most of the PDF's time; here a word is measured once, by the same glyph widths fpdf2 uses."""
+    glyphs, scale = pdf.current_font.cw, pdf.font_size_pt * 0.001 / pdf.k
 
-    if type(font) is not TTFFont or font.is_symbol or type(font.cw) is not defaultdict:
-        return
-    measuring_font, widths = _measuring_font()
-    font.cw = widths(font.cw.default_factory, font.cw)
-    font.__class__ = measuring_font
+    def width(word: str) -> float:
+        return sum(glyphs[ord(character)] for character in word) * scale
+
+    space, lines = glyphs[ord(" ")] * scale, []
+    for paragraph in text.split("\n"):
+        words, used = [], 0.0
+        for word in paragraph.split(" "):
+            wide = width(word)
+            if words and used + space + wide <= room:
+                words.append(word)
+                used += space + wide
+                continue
+            if words:
+                lines.append(" ".join(words))
+            while wide > room and len(word) > 1:
+                cut = _fitting(word, room, width)
+                lines.append(word[:cut])
+                word = word[cut:]
+                wide = width(word)
+            words, used = [word], wide
+        lines.append(" ".join(words))
+    return lines
 
 
-@functools.cache
-def _measuring_font() -> tuple[type, type]:
-    """fpdf2's TTFFont, and its character widths, remembering the widths of the texts it measured last.
+def _fitting(word: str, room: float, width) -> int:
+    """How many of `word`'s first characters fit in `room` (at least one)."""
+    fits = 1
+    while fits < len(word) and width(word[: fits + 1]) <= room:
+        fits += 1
+    return fits
 
-    fpdf2 breaks lines a character at a time and measures the whole line again for each one: quadratic in the
-    line's length, and most of the PDF's time. A text's width is the sum of its characters' integer widths, so
-    a text one character longer than one measured before costs one addition: the same numbers, the same pages.
-    """
-    from collections import defaultdict
 
-    from fpdf.fonts import TTFFont
-
-    class Widths(defaultdict):
-        def __init__(self, *arguments) -> None:
-            super().__init__(*arguments)
-            self.sums: dict[str, int] = {}
-
-    class MeasuringFont(TTFFont):
-        __slots__ = ()
-
-        def get_text_width(self, text: str, font_size_pt: float, text_shaping_params) -> tuple[int, float]:
-            sums = getattr(self.cw, "sums", None)
-            if text_shaping_params or sums is None:
-                return super().get_text_width(text, font_size_pt, text_shaping_params)
-            self.biggest_size_pt = max(self.biggest_size_pt, font_size_pt)
-            total = sums.get(text)
-            if total is None:
-                widths = self.cw
-                before = sums.get(text[:-1]) if len(text) > 1 else None
-                total = sum(widths[ord(c)] for c in text) if before is None else before + widths[ord(text[-1])]
-                if len(sums) >= TEXT_WIDTHS_KEPT:
-                    sums.clear()
-                sums[text] = total
-            return len(text), total * font_size_pt * 0.001
-
-    return MeasuringFont, Widths
+def _write_line(pdf, x: float, top: float, height: float, text: str) -> None:
+    """Write one line of text in a line box `height` mm high from `top`, on the baseline fpdf2's cells use."""
+    pdf.text(x, top + 0.5 * height + 0.3 * pdf.font_size, text)
 
 
 def _paragraph(
     pdf, text: str, size: float, bold: bool = False, colour: tuple = (34, 34, 34), measure: bool = False
 ) -> float:
-    """Write a paragraph (or with `measure`, only measure it); return its height in mm."""
+    """Write a paragraph across the text width, starting a page where a line does not fit (or with `measure`,
+    only measure it); return its height in mm."""
     pdf.set_font(FONT, "B" if bold else "", size)
     pdf.set_text_color(*colour)
-    text = style.drawable(text)
+    height = size * 0.5
+    lines = _lines(pdf, style.drawable(text), pdf.epw - 2 * pdf.c_margin)
     if measure:
-        return pdf.multi_cell(0, size * 0.5, text, align="L", dry_run=True, output="HEIGHT") + 1.5
-    pdf.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        return len(lines) * height + 1.5
+    for line in lines:
+        if pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+        _write_line(pdf, pdf.l_margin + pdf.c_margin, pdf.get_y(), height, line)
+        pdf.set_y(pdf.get_y() + height)
     pdf.ln(1.5)
     return 0.0
 
 
 def _table(pdf, widths: tuple, headings: list[str], rows: list[list[str]], links: list[str] | None = None) -> None:
-    from fpdf.fonts import FontFace
-
-    pdf.set_font(FONT, "", 6.5)
+    """A table across the text width, columns in proportion to `widths`, ruled, its headings repeated at the top
+    of every page it runs onto; a row is never split, and the last cell of a row links to `links[row]`."""
+    columns = [pdf.epw * width / sum(widths) for width in widths]
     pdf.set_text_color(34, 34, 34)
-    heading = FontFace(emphasis="BOLD", fill_color=(242, 242, 242))
-    with pdf.table(col_widths=widths, text_align="LEFT", headings_style=heading, line_height=3, padding=1) as table:
-        table.row(headings)
-        for number, cells in enumerate(rows):
-            line = table.row()
-            for index, cell in enumerate(cells):
-                last = index == len(cells) - 1
-                line.cell(style.drawable(cell), link=links[number] if links and last else None)
+    pdf.set_font(FONT, "B", TABLE_FONT_SIZE)
+    heading = [_lines(pdf, text, column - 2 * TABLE_PADDING) for text, column in zip(headings, columns, strict=True)]
+    pdf.set_font(FONT, "", TABLE_FONT_SIZE)
+    _table_row(pdf, columns, heading, bold=True)
+    for number, cells in enumerate(rows):
+        lines = [
+            _lines(pdf, style.drawable(cell), column - 2 * TABLE_PADDING)
+            for cell, column in zip(cells, columns, strict=True)
+        ]
+        if pdf.get_y() + _row_height(lines) > pdf.page_break_trigger:
+            pdf.add_page()
+            _table_row(pdf, columns, heading, bold=True)
+        _table_row(pdf, columns, lines, link=links[number] if links else None)
     pdf.ln(3)
+
+
+def _row_height(cells: list[list[str]]) -> float:
+    return max(len(lines) for lines in cells) * TABLE_LINE + 2 * TABLE_PADDING
+
+
+def _table_row(pdf, columns: list[float], cells: list[list[str]], bold: bool = False, link: str | None = None) -> None:
+    """One table row at the current height: each cell ruled (a heading's shaded and bold), its lines centred
+    vertically; then move below it."""
+    top, height, x = pdf.get_y(), _row_height(cells), pdf.l_margin
+    if bold:
+        pdf.set_font(FONT, "B", TABLE_FONT_SIZE)
+        pdf.set_fill_color(242, 242, 242)
+    for column, lines in zip(columns, cells, strict=True):
+        pdf.rect(x, top, column, height, style="DF" if bold else "D")
+        first = top + (height - len(lines) * TABLE_LINE) / 2
+        for index, line in enumerate(lines):
+            _write_line(pdf, x + TABLE_PADDING, first + index * TABLE_LINE, TABLE_LINE, line)
+        x += column
+    if link:
+        pdf.link(x - columns[-1], top, columns[-1], height, link)
+    if bold:
+        pdf.set_font(FONT, "", TABLE_FONT_SIZE)
+    pdf.set_y(top + height)
 
 
 def _figures(pdf, figures: list[dict], reference_of: dict[str, Reference]) -> None:
