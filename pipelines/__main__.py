@@ -57,7 +57,16 @@ def run_config(accept_shrink: list[str], reason: str) -> dict:
 
 def run(job: str = JOB, accept_shrink: list[str] | None = None, reason: str = "", everything: bool = False) -> int:
     """Materialise what of the job is stale or missing (everything with `everything`, or when a shrink is
-    accepted); print what was skipped and why, what changed, where the outputs are, or what failed."""
+    accepted); print what was skipped and why, what changed, where the outputs are, or what failed.
+
+    Great Expectations is imported in a process beside this one from the start (see `validating_beside`)."""
+    from pipelines.validation.expectations import validating_beside
+
+    with validating_beside():
+        return _run(job, accept_shrink or [], reason, everything)
+
+
+def _run(job: str, accept_shrink: list[str], reason: str, everything: bool) -> int:
     from pipelines.definitions import defs
 
     layout = default_layout()
@@ -74,7 +83,7 @@ def run(job: str = JOB, accept_shrink: list[str] | None = None, reason: str = ""
                 return _print_outputs(layout)
             selection = list(todo.rebuild)
         result = job_def.execute_in_process(
-            run_config=run_config(accept_shrink or [], reason),
+            run_config=run_config(accept_shrink, reason),
             instance=instance,
             raise_on_error=False,
             asset_selection=selection,

@@ -2,7 +2,11 @@
 the sheet reader on any bytes, the checks as Dagster sees them, the run report and the rejected rows."""
 
 import csv
+import os
+import pickle
 import re
+import subprocess
+import sys
 from datetime import date
 
 import dagster as dg
@@ -75,6 +79,67 @@ def test_great_expectations_and_duckdb_agree_on_every_rule():
         "source_url_web": {"6"},
         "figure_id_unique": {"7", "8"},
     }
+
+
+def test_pair_rules_and_rules_for_some_rows_find_the_rows_duckdb_finds_and_show_the_cell():
+    """Pairs are checked as one text and a rule for some rows on a masked column: the same rows fail as in
+    DuckDB, each shown with the cell the analyst wrote, and rows outside a rule's scope are left alone."""
+    frame = observations()
+    frame.loc[0, ["unit", "period_end"]] = ["ESP", pd.Timestamp("2011-12-31")]  # a count in withdrawn pesetas
+    frame.loc[1, "measure"] = "jailed"
+    frame.loc[2, ["measure", "target_group", "unit", "value"]] = ["fine_amount", "employers", "EUR", 12.5]
+    frame.loc[3, ["measure", "target_group", "unit"]] = ["fine_amount", "employers", "ESP"]
+    frame.loc[3, ["period_start", "period_end"]] = [pd.Timestamp("2001-01-01"), pd.Timestamp("2001-12-31")]
+    suite = observation_suite(TODAY)
+    results = validate_frame(frame, suite, "sheet.csv")
+    assert not [result.rule.name for result in results if result.error]
+    with duckdb.connect() as con:
+        con.register("frame", frame)
+        con.execute("CREATE TABLE t AS SELECT * FROM frame")
+        assert failing_rows(results) == failing_rows(validate_table(con, "t", suite))
+    assert failing_rows(results) == {
+        "unit_fits_measure": {"2", "3"},
+        "measure_known": {"3"},
+        "ESP_before_withdrawal": {"2"},
+    }
+    shown = {(r.rule.name, str(p.row)): p.value for r in results for p in r.problems}
+    assert shown == {
+        ("unit_fits_measure", "2"): "ESP",
+        ("unit_fits_measure", "3"): frame.loc[1, "unit"],
+        ("measure_known", "3"): "jailed",
+        ("ESP_before_withdrawal", "2"): "2011-12-31",
+    }
+
+
+BESIDE = """
+import multiprocessing, pickle, sys
+from test_validation import TODAY, observations, spoil
+from pipelines.validation.expectations import validate_frame, validating_beside
+from pipelines.validation.rules import observation_suite
+frame, suite = spoil(observations()), observation_suite(TODAY)
+with validating_beside():
+    beside = validate_frame(frame, suite, "sheet.csv")
+    imported_here = "great_expectations" in sys.modules
+    for child in multiprocessing.active_children():
+        child.kill()
+        child.join()
+    after_a_crash = validate_frame(frame, suite, "sheet.csv")
+sys.stdout.buffer.write(pickle.dumps((imported_here, beside, after_a_crash, validate_frame(frame, suite, "sheet.csv"))))
+"""
+
+
+def test_suites_run_beside_give_the_same_results_and_survive_the_process_dying():
+    """A command-line run validates in a forked process that imported Great Expectations while it started up;
+    its results are those of a validation here, and if that process dies the suites run here."""
+    path = os.pathsep.join([str(REPO), str(REPO / "tests")])
+    done = subprocess.run(
+        [sys.executable, "-c", BESIDE], cwd=REPO, capture_output=True, env={**os.environ, "PYTHONPATH": path}
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    imported_here, beside, after_a_crash, here = pickle.loads(done.stdout)
+    assert not imported_here, "Great Expectations was imported by the run's own process"
+    assert beside == here and after_a_crash == here
+    assert failing_rows(here)["value_non_negative"] == {"2"}
 
 
 def test_official_sources_quarantine_a_few_bad_rows_with_a_warning():

@@ -1,12 +1,18 @@
 """Run a suite with Great Expectations 1.x on a pandas frame (ephemeral context, created once per process).
 
 Great Expectations is imported here, lazily, the first time a suite runs: it costs seconds and hundreds of MB,
-and importing `pipelines.definitions` must not pay for it.
+and importing `pipelines.definitions` must not pay for it. A command-line run imports it beside its own start-up
+instead (`validating_beside`).
 """
 
+import contextlib
+import multiprocessing
 import os
+import traceback
+from collections.abc import Iterator
 from datetime import date
 from functools import cache
+from multiprocessing.connection import Connection
 from typing import Any
 
 import pandas as pd
@@ -140,8 +146,63 @@ def _prepared(frame: pd.DataFrame, suite: Suite) -> pd.DataFrame:
     return prepared
 
 
+_BESIDE: tuple[int, Connection] | None = None  # (the process that may use it, its end of the pipe)
+
+
+@contextlib.contextmanager
+def validating_beside() -> Iterator[None]:
+    """For the block, run the suites in a forked process that imports Great Expectations at once.
+
+    Importing it takes seconds of one core; a command-line run spends them loading Dagster and planning on the
+    other. Where processes cannot be forked, suites run here as usual; if the process dies, they run here too."""
+    global _BESIDE
+    if "fork" not in multiprocessing.get_all_start_methods() or _BESIDE is not None:
+        yield
+        return
+    context = multiprocessing.get_context("fork")
+    ours, theirs = context.Pipe()
+    process = context.Process(target=_serve, args=(theirs,), name="validation", daemon=True)
+    process.start()
+    theirs.close()
+    _BESIDE = (os.getpid(), ours)
+    try:
+        yield
+    finally:
+        _BESIDE = None
+        ours.close()
+        process.terminate()
+        process.join()
+
+
+def _serve(connection: Connection) -> None:
+    _batch_definition()
+    while True:
+        try:
+            frame, suite, file = connection.recv()
+        except EOFError:
+            return
+        try:
+            connection.send((True, _validate_here(frame, suite, file)))
+        except Exception:
+            connection.send((False, traceback.format_exc()))
+
+
 def validate_frame(frame: pd.DataFrame, suite: Suite, file: str) -> list[RuleResult]:
     """Run every rule of `suite` on `frame` (which carries `_file` and `_row` when it has rows to name)."""
+    if _BESIDE is not None and _BESIDE[0] == os.getpid():
+        connection = _BESIDE[1]
+        try:
+            connection.send((frame, suite, file))
+            done, value = connection.recv()
+        except (EOFError, OSError):
+            return _validate_here(frame, suite, file)
+        if not done:
+            raise RuntimeError(f"Great Expectations failed on {file}:\n{value}")
+        return value
+    return _validate_here(frame, suite, file)
+
+
+def _validate_here(frame: pd.DataFrame, suite: Suite, file: str) -> list[RuleResult]:
     batch_definition = _batch_definition()  # first: it switches analytics off before GX is imported
     import great_expectations as gx
 
