@@ -101,7 +101,9 @@ def plan(defs: dg.Definitions, instance: dg.DagsterInstance, layout: Layout, sel
     graph = defs.resolve_asset_graph()
     resolver = CachingStaleStatusResolver(instance, graph, LoadingContextForTest(instance))
     reasons: dict[dg.AssetKey, str] = {}
-    for key in sorted(selection):
+    for key in [key for key in graph.toposorted_asset_keys if key in selection]:
+        if graph.get(key).parent_keys & reasons.keys():
+            continue  # rebuilt anyway, as downstream of a rebuilt asset: no need to ask why
         why = _why_stale(resolver, key) or _missing_output(instance, layout, key)
         if why:
             reasons[key] = why
