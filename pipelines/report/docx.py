@@ -92,21 +92,18 @@ def _table(document, headings: tuple[str, ...], widths: tuple[float, ...], rows:
     table = document.add_table(rows=1, cols=len(headings))
     table.style = "Table Grid"
     table.autofit = False
-    for cell, heading in zip(table.rows[0].cells, headings, strict=True):
-        cell.text = heading
-        cell.paragraphs[0].runs[0].bold = True
-    for cells in rows:
-        for cell, text in zip(table.add_row().cells, cells, strict=True):
-            cell.text = text
-    for index, row in enumerate(table.rows):
+    size, columns = Pt(7.5), [Cm(width) for width in widths]
+    for index, texts in enumerate([headings, *rows]):
+        row = table.rows[0] if index == 0 else table.add_row()
+        for cell, text, width in zip(row.cells, texts, columns, strict=True):
+            cell.width = width
+            run = cell.paragraphs[0].add_run(text)
+            run.font.size = size
+            if index == 0:
+                run.bold = True
         properties = row._tr.get_or_add_trPr()
         for tag in ("w:cantSplit", "w:tblHeader") if index == 0 else ("w:cantSplit",):
             properties.append(OxmlElement(tag))
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = Cm(width)
-            for run in cell.paragraphs[0].runs:
-                run.font.size = Pt(7.5)
 
 
 def render_docx(content: Content):
