@@ -3,25 +3,30 @@
 `python -m pipelines report --jurisdictions KAZ,RUS --from 2008 --to 2015 --out DIR` writes the report pack
 for a selection from the warehouse and charts the last run built."""
 
+from __future__ import annotations
+
 import argparse
 import contextlib
 import fcntl
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import dagster as dg
-import duckdb
-
-from pipelines.alerts import describe_step_failure
 from pipelines.layout import Layout, default_layout
-from pipelines.stale import Plan, plan_job
+
+if TYPE_CHECKING:  # Dagster is imported when a command needs it: `run` starts its validation process first
+    import dagster as dg
+
+    from pipelines.stale import Plan
 
 JOB = "rebuild_everything"
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def _failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
+    from pipelines.alerts import describe_step_failure
+
     return [
         f"[{event.step_key}] {describe_step_failure(event)}"
         for event in result.all_events
@@ -67,7 +72,10 @@ def run(job: str = JOB, accept_shrink: list[str] | None = None, reason: str = ""
 
 
 def _run(job: str, accept_shrink: list[str], reason: str, everything: bool) -> int:
+    import dagster as dg
+
     from pipelines.definitions import defs
+    from pipelines.stale import plan_job
 
     layout = default_layout()
     job_def = defs.resolve_job_def(job)
@@ -111,6 +119,8 @@ def _print_plan(todo: Plan) -> None:
 
 def _print_outputs(layout: Layout, result: dg.ExecuteInProcessResult | None = None) -> int:
     """Print what the run changed in the warehouse, and where the warehouse, the charts and the report are."""
+    import duckdb
+
     from pipelines.changes import changes_file, run_changes, short_summary
 
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:

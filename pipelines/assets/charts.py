@@ -32,7 +32,7 @@ def _draw(name: str, con: "duckdb.DuckDBPyConnection") -> Iterator:
         yield headline.build_headline(con, headline.ComparisonKey(*KAZAKHSTAN_2008))
     elif name == "headline_comparisons":
         keys = [key for key in headline.comparable_keys(con) if key != headline.ComparisonKey(*KAZAKHSTAN_2008)]
-        yield from (headline.build_headline(con, key) for key in keys)
+        yield from headline.headline_charts(con, keys)
     elif name == "ratio_over_time":
         yield from (ratios.build_ratio_over_time(con, *place) for place in ratios.ratio_places(con))
     elif name == "cross_jurisdiction":

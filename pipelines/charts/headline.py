@@ -1,5 +1,6 @@
 """The headline chart: for one place and period, enforcement against migrants next to employers."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -7,7 +8,7 @@ import duckdb
 
 from pipelines import vocabulary, wording
 from pipelines.charts import style
-from pipelines.charts.chart import Chart, fetch, pair_figures
+from pipelines.charts.chart import Chart, cited_rows, fetch
 
 PLOTTED_COLUMNS = [
     "figure_id", "jurisdiction", "subdivision", "period_start", "period_end", "target_group", "measure", "label",
@@ -55,12 +56,13 @@ def comparable_keys(con: duckdb.DuckDBPyConnection) -> list[ComparisonKey]:
     return [ComparisonKey(*row) for row in rows]
 
 
-def comparable_pairs(con: duckdb.DuckDBPyConnection, key: ComparisonKey) -> list[dict]:
-    """The pairs with a ratio for `key`, the headline pair (largest migrants figure) first."""
-    parameters = [key.jurisdiction, key.subdivision, key.period_start, key.period_end]
-    return fetch(
-        con, f"SELECT * FROM comparisons WHERE {KEY_WHERE} AND ratio IS NOT NULL ORDER BY {PAIR_ORDER}", parameters
-    )
+def _pairs_by_key(con: duckdb.DuckDBPyConnection) -> dict[ComparisonKey, list[dict]]:
+    """The pairs with a ratio for every place and period, the headline pair (largest migrants figure) first."""
+    pairs: dict[ComparisonKey, list[dict]] = {}
+    for pair in fetch(con, f"SELECT * FROM comparisons WHERE ratio IS NOT NULL ORDER BY {PAIR_ORDER}"):
+        key = ComparisonKey(pair["jurisdiction"], pair["subdivision"], pair["period_start"], pair["period_end"])
+        pairs.setdefault(key, []).append(pair)
+    return pairs
 
 
 def pair_sentence(pair: dict) -> str:
@@ -95,10 +97,23 @@ def qualifier_notes(key_subdivision: str | None, period_start: date | None, rows
 
 def build_headline(con: duckdb.DuckDBPyConnection, key: ComparisonKey) -> Chart:
     """The headline comparison for `key`: every figure in a comparable pair as a bar, the ratios in words."""
-    pairs = comparable_pairs(con, key)
+    return next(headline_charts(con, [key]))
+
+
+def headline_charts(con: duckdb.DuckDBPyConnection, keys: list[ComparisonKey]) -> Iterator[Chart]:
+    """The headline chart of each key, in order, from one query for the pairs and one for the figures of all."""
+    pairs_of = _pairs_by_key(con)
+    wanted = [figure for key in keys for pair in pairs_of.get(key, []) for figure in pair["figure_ids"]]
+    cited = {row["figure_id"]: row for row in cited_rows(con, list(dict.fromkeys(wanted)))}
+    for key in keys:
+        yield _headline(key, pairs_of.get(key, []), cited)
+
+
+def _headline(key: ComparisonKey, pairs: list[dict], cited_by_id: dict[str, dict]) -> Chart:
     if not pairs:
         raise LookupError(f"no comparable migrants-vs-employers pair in the warehouse for {key}")
-    figure_ids, cited = pair_figures(con, pairs)
+    figure_ids = list(dict.fromkeys(figure for pair in pairs for figure in pair["figure_ids"]))
+    cited = [dict(cited_by_id[figure]) for figure in figure_ids if figure in cited_by_id]
     rows = sorted(cited, key=lambda r: (r["target_group"] != "migrants", -r["value"], r["figure_id"]))
     for row in rows:
         row["label"] = vocabulary.measures()[(row["measure"], row["target_group"])].label
