@@ -42,9 +42,11 @@ def _masked(rule: Rule) -> bool:
     return rule.only_where is not None and rule.kind in SKIP_MISSING
 
 
-def _checked_column(rule: Rule) -> str:
-    """The column of the prepared frame the rule's expectation checks."""
+def _checked_column(rule: Rule) -> str | None:
+    """The column of the prepared frame the rule's expectation checks (None for a rule on the whole table)."""
     column = rule.column
+    if column is None:
+        return None
     if rule.kind is Kind.PAIR_IN_SET:
         column += PAIR_SUFFIX + rule.other
     elif _on_iso_text(rule):
@@ -76,8 +78,8 @@ def _expectation(rule: Rule) -> Any:
 
     condition, column = {}, _checked_column(rule)
     if rule.only_where and not _masked(rule):
-        column, allowed = rule.only_where
-        condition = {"row_condition": f"{column}.isin({sorted(allowed)!r})", "condition_parser": "pandas"}
+        condition_column, allowed = rule.only_where
+        condition = {"row_condition": f"{condition_column}.isin({sorted(allowed)!r})", "condition_parser": "pandas"}
     match rule.kind:
         case Kind.COLUMNS:
             return gxe.ExpectTableColumnsToMatchSet(column_set=sorted(rule.values), exact_match=True)
