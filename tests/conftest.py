@@ -1,6 +1,7 @@
 """Shared fixtures: a temporary copy of the project's data, materialised for real with Dagster."""
 
 import csv
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from filelock import FileLock
 
 from pipelines.definitions import build_definitions
 from pipelines.layout import Layout
+from pipelines.versions import observed_versions
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_REFERENCE = REPO.parent / "shared" / "reference"
@@ -32,21 +34,36 @@ def keep_jurisdictions(sheet: Path, codes: set[str]) -> None:
 
 
 def materialise(
-    layout: Layout, job: str = "rebuild_warehouse", reread_datasets: bool = True
+    layout: Layout,
+    job: str = "rebuild_warehouse",
+    reread_datasets: bool = True,
+    changed_since: dict[str, str] | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Run a job against `layout` on an ephemeral instance; by default everything but the charts (which take
     most of the time and which most tests do not look at). `make run` runs `rebuild_everything`.
 
     With `reread_datasets=False` the Eurostat datasets' raw and staging steps are left out and the warehouse
-    reads their staged files from the last good build, as `make run` does when only figure sheets changed."""
+    reads their staged files from the last good build, as `make run` does when only figure sheets changed.
+
+    With `changed_since` (each source's files as `observed_versions` recorded them before a change) only the
+    raw and staging steps of the sources whose files differ from it run, and everything after them: the
+    warehouse reads every other source's staged file from the last good build, as `make run` does when only
+    those files changed (pipelines.stale plans it from the same file versions)."""
     defs = build_definitions(layout)
     job_def = defs.resolve_job_def(job)
+    now = observed_versions(layout) if changed_since is not None else {}
+
+    def reread(source_id: str) -> bool:
+        if changed_since is not None:
+            return now.get(source_id) != changed_since.get(source_id)
+        return reread_datasets or not source_id.startswith("eurostat_")
+
     selection = None
-    if not reread_datasets:
+    if changed_since is not None or not reread_datasets:
         selection = [
             key
             for key in job_def.asset_layer.executable_asset_keys
-            if not (key.path[0] in ("raw", "staging") and key.path[-1].startswith("eurostat_"))
+            if key.path[0] not in ("raw", "staging") or reread(key.path[-1])
         ]
     with dg.DagsterInstance.ephemeral() as instance:
         return job_def.execute_in_process(instance=instance, raise_on_error=False, asset_selection=selection)
@@ -143,6 +160,17 @@ def built_copy(built: Layout, tmp_path: Path) -> Layout:
     """A private copy of the built project, for tests that change or break it."""
     for part in ("data", "assets"):
         shutil.copytree(built.root / part, tmp_path / part)
+    return Layout(tmp_path)
+
+
+@pytest.fixture
+def built_copy_for_the_warehouse_job(built: Layout, tmp_path: Path) -> Layout:
+    """A private copy of the built project for runs of `rebuild_warehouse`, which draws no chart and writes no
+    report: data/ is copied, and the files of assets/ are hard links to the shared build's (nothing to copy;
+    a fingerprint still reads every byte). A step that rewrote one of them in place would change it in the
+    shared build too, and the fingerprint of this copy would fail."""
+    shutil.copytree(built.root / "data", tmp_path / "data")
+    shutil.copytree(built.root / "assets", tmp_path / "assets", copy_function=os.link)
     return Layout(tmp_path)
 
 

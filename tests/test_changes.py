@@ -21,6 +21,7 @@ from pipelines.eurostat.errors import SnapshotError
 from pipelines.layout import Layout
 from pipelines.provenance import sha256_of, sidecar_path
 from pipelines.sources import read_registry
+from pipelines.versions import observed_versions
 
 SHEET_SOURCE = "figures_enforcement_figures"
 EIPRE = "eurostat_migr_eipre"
@@ -123,9 +124,10 @@ def test_a_damaged_snapshot_stops_the_run_and_keeps_the_warehouse(project):
     path = eipre_snapshot(project)
     expected = sha256_of(path)
     before = sha256_of(project.warehouse_path)
+    versions = observed_versions(project)
     with path.open("ab") as handle:
         handle.write(b"\n")
-    result = materialise(project)
+    result = materialise(project, changed_since=versions)
     assert not result.success
     text = failure_text(result)
     assert "data/raw/eurostat/migr_eipre/" + path.name in text
@@ -151,8 +153,9 @@ def test_a_sheet_cut_to_100_rows_needs_consent(project, warehouse_built):
     ]
     before = sha256_of(project.warehouse_path)
     cut = [line.split(",", 1)[0] for line in sheet(project).read_text(encoding="utf-8").splitlines()[101:]]
+    versions = observed_versions(project)
     keep_first_rows(sheet(project), 100)
-    refused = materialise(project)
+    refused = materialise(project, changed_since=versions)
     assert not refused.success
     text = failure_text(refused)
     assert f"| {SHEET_SOURCE} | {len(figure_ids)} | 100 |" in text and "--accept-shrink" in text
@@ -212,6 +215,7 @@ def test_an_official_refresh_with_half_its_cells_needs_consent(project, monkeypa
 
 
 def test_change_log_after_a_corrected_an_added_and_a_removed_figure(project):
+    versions = observed_versions(project)
     path = sheet(project)
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     corrected = lines[1].replace(",136000,", ",136001,")
@@ -224,7 +228,7 @@ def test_change_log_after_a_corrected_an_added_and_a_removed_figure(project):
     path.write_text("".join([lines[0], corrected, *lines[2:-1], added]), encoding="utf-8")
     (project.raw_dir / "sources" / "eurostat_migr_eirtn.yml").unlink()  # a registry entry removed on purpose
 
-    result = materialise(project)
+    result = materialise(project, changed_since=versions)
     assert result.success, failure_text(result)
     rows = query(
         project,

@@ -23,6 +23,7 @@ from pipelines.eurostat import client, formats, snapshots, staging
 from pipelines.eurostat.errors import SnapshotError
 from pipelines.eurostat.reconstruct import _document
 from pipelines.sources import read_registry
+from pipelines.versions import observed_versions
 
 SHIPPED = {"migr_eipre": 426, "migr_eiord": 220, "migr_eirtn": 220, "migr_eirfs": 393}
 REFERENCE = SHARED_REFERENCE / "eurostat"
@@ -195,8 +196,9 @@ def test_unpinned_dimension_is_a_clear_error(tmp_path):
 
 
 def test_a_fifth_dataset_by_configuration_alone(built_copy, monkeypatch):
+    versions = observed_versions(built_copy)
     _write_entry(built_copy.root, "test_refusals", "sdmx-csv")
-    result = materialise(built_copy)
+    result = materialise(built_copy, changed_since=versions)
     assert result.success, failure_text(result)
     status = result.asset_materializations_for_node("raw__eurostat_test_refusals")[0].metadata["status"].value
     assert status == "not yet retrieved"

@@ -12,6 +12,7 @@ import pytest
 
 from conftest import REPO, SHARED_REFERENCE, materialisation, materialise
 from pipelines import sheets
+from pipelines.versions import observed_versions
 
 SEED = {"KAZ-2008-FIDH-01": 136000, "KAZ-2008-FIDH-02": 17000, "KAZ-2008-FIDH-03": 1800}
 
@@ -136,6 +137,7 @@ def materialise_chart_only(layout) -> dict:
 
 
 def test_a_new_sheet_is_picked_up_without_code_change(built_copy):
+    versions = observed_versions(built_copy)
     header = (REPO / "data/raw/figures/enforcement_figures.csv").read_text(encoding="utf-8").splitlines()[0]
     row = (
         "TST-2030-01,KAZ,,2020-01-01,2020-12-31,employers,fined,12,employers,in one raid,,Test Publisher,official,"
@@ -149,7 +151,7 @@ def test_a_new_sheet_is_picked_up_without_code_change(built_copy):
         'https://example.org/report,2021-01-05,"7 employers were fined.",en,test row'
     )
     (built_copy.figures_dir / "old sheet.csv").write_text(f"{legacy_header}\n{legacy_row}\n", encoding="utf-8")
-    result = materialise(built_copy, reread_datasets=False)
+    result = materialise(built_copy, changed_since=versions)
     assert result.success
     rows = query(
         built_copy,

@@ -10,6 +10,7 @@ from workbooks import save_formula_results, sheet_rows, write_ods, write_xlsx
 from conftest import failure_text, materialise
 from pipelines.layout import Layout
 from pipelines.spreadsheets import read_spreadsheet
+from pipelines.versions import observed_versions
 
 SHEET = "enforcement_figures.csv"
 END = dt.date(2019, 12, 31)
@@ -68,6 +69,7 @@ def country_rows(iso3: str, header: list[str]) -> list[list[object]]:
 
 
 def test_a_new_countrys_workbooks_flow_to_observations_comparisons_and_charts(built_copy):
+    versions = observed_versions(built_copy)
     header = sheet_rows(built_copy.figures_dir / SHEET)[0]
     sidecar = built_copy.figures_dir / "enforcement_figures.meta.yml"
     write_xlsx(
@@ -77,7 +79,7 @@ def test_a_new_countrys_workbooks_flow_to_observations_comparisons_and_charts(bu
     write_ods(built_copy.figures_dir / "chile.ods", {"CHL": country_rows("CHL", header)})
     for name in ("uruguay", "chile"):
         shutil.copy(sidecar, built_copy.figures_dir / f"{name}.meta.yml")
-    result = materialise(built_copy, "rebuild_everything", reread_datasets=False)
+    result = materialise(built_copy, "rebuild_everything", changed_since=versions)
     assert result.success, failure_text(result)
     observed = query(
         built_copy,
