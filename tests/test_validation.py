@@ -1,6 +1,7 @@
 """The validation bridge itself: rules run the same in Great Expectations and DuckDB, the quarantine policy,
 the sheet reader on any bytes, the checks as Dagster sees them, the run report and the rejected rows."""
 
+import contextlib
 import csv
 import os
 import pickle
@@ -12,6 +13,7 @@ from datetime import date
 import dagster as dg
 import duckdb
 import pandas as pd
+import psutil
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -141,6 +143,27 @@ def test_suites_run_beside_give_the_same_results_and_survive_the_process_dying()
     assert not imported_here, "Great Expectations was imported by the run's own process"
     assert beside == here and after_a_crash == here
     assert failing_rows(here)["value_non_negative"] == {"2"}
+
+
+KILLED_MID_RUN = """
+import multiprocessing, os, signal
+from pipelines.validation.expectations import validating_beside
+with validating_beside():
+    print(*(child.pid for child in multiprocessing.active_children()), flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_the_validation_process_ends_when_its_run_is_killed(tmp_path):
+    """A run killed with SIGKILL cannot stop its validation process: that process sees its pipe close and ends,
+    instead of living on and holding the run's output open (a file here, not a pipe, so the test cannot hang)."""
+    output = tmp_path / "out.txt"
+    with output.open("w") as handle:
+        done = subprocess.run([sys.executable, "-c", KILLED_MID_RUN], cwd=REPO, stdout=handle, timeout=120)
+    assert done.returncode == -9
+    (pid,) = map(int, output.read_text().split())
+    with contextlib.suppress(psutil.NoSuchProcess):  # already gone; if it outlives the timeout, the wait raises
+        psutil.Process(pid).wait(timeout=30)
 
 
 def test_official_sources_quarantine_a_few_bad_rows_with_a_warning():

@@ -163,7 +163,7 @@ def validating_beside() -> Iterator[None]:
         return
     context = multiprocessing.get_context("fork")
     ours, theirs = context.Pipe()
-    process = context.Process(target=_serve, args=(theirs,), name="validation", daemon=True)
+    process = context.Process(target=_serve, args=(theirs, ours), name="validation", daemon=True)
     process.start()
     theirs.close()
     _BESIDE = (os.getpid(), ours)
@@ -176,7 +176,8 @@ def validating_beside() -> Iterator[None]:
         process.join()
 
 
-def _serve(connection: Connection) -> None:
+def _serve(connection: Connection, parents_end: Connection) -> None:
+    parents_end.close()  # so that the parent's death, even by SIGKILL, ends `recv` here with EOFError
     _batch_definition()
     while True:
         try:
