@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "pipelines.problems", "pipelines.layout", "pipelines.schema", "pipelines.files", "pipelines.exports",
             "pipelines.provenance", "pipelines.vocabulary", "pipelines.markdown", "pipelines.wording",
-            "pipelines.progress",
+            "pipelines.progress", "pipelines.processes",
             "pipelines.columns",
         ),
     ),

@@ -2,16 +2,22 @@
 progress: real charts from the built warehouse, real files."""
 
 import dataclasses
+import gc
 import io
+import os
 import re
+import signal
+from concurrent.futures.process import BrokenProcessPool
 
 import duckdb
+import pytest
 
 from conftest import failure_text, materialisation, materialise
 from pipelines.assets.charts import _draw
 from pipelines.charts import coverage, ratios
 from pipelines.charts.chart import INDEX_SUFFIX
-from pipelines.charts.parallel import WORKERS_ENV, write_chart_sets
+from pipelines.charts.parallel import WORKERS_ENV, draw_charts, write_chart_sets
+from pipelines.processes import forking
 from pipelines.progress import Progress
 from pipelines.provenance import sha256_of
 
@@ -76,3 +82,48 @@ def test_charts_that_cannot_be_drawn_fail_their_asset_and_keep_its_files_while_t
         assert materialisation(result, ["charts", name]) is not None, name
     assert materialisation(result, ["reports", "report_pack"]) is None
     assert {path.name: path.read_bytes() for path in charts.glob("*") if path.name in kept} == kept
+
+
+class _Cycle:
+    """An object that only the garbage collector can free (it refers to itself)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.itself, self.con = self, con
+
+
+def test_a_forked_worker_never_collects_a_duckdb_connection_it_inherited(tmp_path):
+    """Collecting an inherited DuckDB connection crashes a forked child (its threads live in the parent); this
+    happened in pytest workers, where such garbage lies about, and the pool then waited for the child forever."""
+    gc.disable()
+    try:
+        con = duckdb.connect(str(tmp_path / "garbage.duckdb"))
+        con.execute("CREATE TABLE t AS SELECT range AS x FROM range(1000000)")
+        assert con.execute("SELECT sum(x) FROM t").fetchone() == (499999500000,)
+        _Cycle(con)
+        del con
+        with forking() as context:
+            child = context.Process(target=gc.collect)
+            child.start()
+        child.join(60)
+    finally:
+        gc.enable()
+    assert child.exitcode == 0
+
+
+def test_a_worker_that_crashes_fails_the_drawing_instead_of_hanging(built, tmp_path, monkeypatch):
+    monkeypatch.setenv(WORKERS_ENV, "2")
+    with duckdb.connect(str(built.warehouse_path), read_only=True) as con:
+        charts = list(_draw("ratio_over_time", con))[:4]
+    charts[1] = dataclasses.replace(charts[1], draw=lambda: os.kill(os.getpid(), signal.SIGKILL))
+
+    def hung(*_):
+        raise TimeoutError("the pool waited for a dead worker")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        with pytest.raises(BrokenProcessPool):
+            draw_charts(charts, tmp_path)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

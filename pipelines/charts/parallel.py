@@ -1,11 +1,12 @@
-"""Drawing charts on every core: a pool of forked workers, each drawing one chart at a time. Forked workers
-inherit the charts to draw (their drawing code is closures, which cannot be pickled) and matplotlib, already
-imported; every file is written to a temporary name and moved into place, as in a serial run."""
+"""Drawing charts on every core: a pool of forked workers (see pipelines.processes), each drawing one chart at
+a time. Forked workers inherit the charts to draw (their drawing code is closures, which cannot be pickled) and
+matplotlib, already imported; every file is written to a temporary name and moved into place, as in a serial
+run."""
 
-import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from pipelines.charts import style
@@ -19,6 +20,7 @@ from pipelines.charts.chart import (
     read_index,
     write_index,
 )
+from pipelines.processes import forking
 from pipelines.progress import Progress
 
 WORKERS_ENV = "ENFORCEMENT_CHART_WORKERS"
@@ -53,27 +55,30 @@ def draw_charts(
     """Draw `charts` into `out_dir`, several at once when there are cores for it: each chart's image files, and
     for each chart that could not be drawn, the error."""
     results: list[tuple[str, dict[str, Path] | str]] = []
+    for result in _drawn_one_by_one(charts, out_dir):
+        results.append(result)
+        if progress:
+            progress.advance(result[0])
+    drawn = {stem: files for stem, files in results if isinstance(files, dict)}
+    return drawn, {stem: error for stem, error in results if isinstance(error, str)}
+
+
+def _drawn_one_by_one(charts: list[Chart], out_dir: Path) -> Iterator[tuple[str, dict[str, Path] | str]]:
+    """Each chart's `_attempt`, as each is drawn: by a pool of forked workers, or here with one worker (or where
+    processes cannot be forked). A worker that crashes fails the pool (BrokenProcessPool), never hangs it."""
     count = min(workers(), len(charts))
-    if count <= 1:
-        for chart in charts:
-            results.append(_attempt(chart, out_dir))
-            if progress:
-                progress.advance(chart.stem)
-    else:
+    with forking() as context:
+        if context is None or count <= 1:
+            yield from (_attempt(chart, out_dir) for chart in charts)
+            return
         style.pyplot()  # imported once here, inherited by every worker
         _pending[:] = [(chart, out_dir) for chart in charts]
         try:
-            with multiprocessing.get_context("fork").Pool(count, initializer=_quiet_on_terminate) as pool:
-                for result in pool.imap_unordered(_draw, range(len(charts))):
-                    results.append(result)
-                    if progress:
-                        progress.advance(result[0])
-                pool.close()
-                pool.join()
+            with ProcessPoolExecutor(count, mp_context=context, initializer=_quiet_on_terminate) as pool:
+                futures = [pool.submit(_draw, index) for index in range(len(charts))]
+                yield from (future.result() for future in as_completed(futures))
         finally:
             _pending.clear()
-    drawn = {stem: files for stem, files in results if isinstance(files, dict)}
-    return drawn, {stem: error for stem, error in results if isinstance(error, str)}
 
 
 def _charts_failing_with(error: str, stems: list[str], errors: dict[str, str]) -> str:

@@ -4,10 +4,10 @@ and write the pack (HTML, PDF, DOCX, BibTeX, CSL-JSON, data package) for a selec
 import hashlib
 import json
 import math
-import multiprocessing
 import re
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from pipelines.charts.parallel import workers
 from pipelines.charts.suite import CHART_ASSETS
 from pipelines.files import replaced_on_success
 from pipelines.layout import Layout
+from pipelines.processes import forking
 from pipelines.report.citations import Reference, references
 from pipelines.report.selection import Selection
 
@@ -466,11 +467,12 @@ def _chart_entries_in(
             shutil.copy2(folder / svg.name, svg)
         images.append((folder / png.name, png, prepare))
     count = min(workers(), len(images))
-    if count > 1:
-        with multiprocessing.get_context("fork").Pool(count) as pool:
-            parts = pool.starmap(_prepared_page_images, images)
-    else:
-        parts = [_prepared_page_images(*image) for image in images]
+    with forking() as context:
+        if context is not None and count > 1:
+            with ProcessPoolExecutor(count, mp_context=context) as pool:
+                parts = list(pool.map(_prepared_page_images, *zip(*images, strict=True)))
+        else:
+            parts = [_prepared_page_images(*image) for image in images]
     return [
         ChartEntry(manifest, charts_out / manifest["files"]["svg"], png, rows,
                    list(dict.fromkeys(reference_of[row["source_url"]] for row in rows)), chart_parts)

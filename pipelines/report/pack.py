@@ -1,7 +1,6 @@
 """The report pack: every format of the report, its citations and data package, written for a selection."""
 
 import contextlib
-import multiprocessing
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.layout import Layout
+from pipelines.processes import forking
 from pipelines.progress import Progress
 from pipelines.report import datapackage, docx, html, pdf
 from pipelines.report.build import CACHE_DIR, CHARTS_DIR, Content, gather
@@ -75,15 +75,17 @@ def _beside(job: Callable) -> Iterator[Callable]:
     block, returns the job's result or raises its error. An error in the block waits for the job first. Where
     processes cannot be forked (or inside a daemon process) the job runs here when its result is asked for."""
     global _JOB
-    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+    with forking() as context:
+        if context is not None:
+            _JOB = job
+            try:
+                executor = ProcessPoolExecutor(1, mp_context=context)
+                future = executor.submit(_run_job)  # forks now, while _JOB is set
+            finally:
+                _JOB = None
+    if context is None:
         yield job
         return
-    _JOB = job
-    try:
-        executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-        future = executor.submit(_run_job)  # forks now, while _JOB is set
-    finally:
-        _JOB = None
     with executor:  # leaving waits for the job, so no file is left half written
         yield future.result
 

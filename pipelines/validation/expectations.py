@@ -6,7 +6,6 @@ instead (`validating_beside`).
 """
 
 import contextlib
-import multiprocessing
 import os
 import traceback
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from pipelines.problems import Problem
+from pipelines.processes import forking
 from pipelines.schema import ISO_DATE_FORMAT, ROW_FILE, ROW_NUMBER
 from pipelines.validation.results import RuleResult, problem, unique_problems
 from pipelines.validation.rules import Kind, Rule, Suite
@@ -158,14 +158,18 @@ def validating_beside() -> Iterator[None]:
     Importing it takes seconds of one core; a command-line run spends them loading Dagster and planning on the
     other. Where processes cannot be forked, suites run here as usual; if the process dies, they run here too."""
     global _BESIDE
-    if "fork" not in multiprocessing.get_all_start_methods() or _BESIDE is not None:
+    if _BESIDE is not None:
         yield
         return
-    context = multiprocessing.get_context("fork")
-    ours, theirs = context.Pipe()
-    process = context.Process(target=_serve, args=(theirs, ours), name="validation", daemon=True)
-    process.start()
-    theirs.close()
+    with forking() as context:
+        if context is not None:
+            ours, theirs = context.Pipe()
+            process = context.Process(target=_serve, args=(theirs, ours), name="validation", daemon=True)
+            process.start()
+            theirs.close()
+    if context is None:
+        yield
+        return
     _BESIDE = (os.getpid(), ours)
     try:
         yield
