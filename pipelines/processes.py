@@ -3,8 +3,8 @@
 
 A forked child must never destroy an object it inherited: a DuckDB connection collected in a child crashes it
 (segmentation fault: the connection's threads live only in the parent), and a pool whose worker crashes can
-wait for it forever. So the parent collects its garbage itself before forking, and freezes every object it
-has out of the collector's reach while it forks (`gc.freeze`, as the Python documentation advises for fork)."""
+wait for it forever. So the parent freezes every object it has out of the collector's reach while it forks
+(`gc.freeze`, as the Python documentation advises for fork): its garbage is collected later, in the parent."""
 
 import contextlib
 import gc
@@ -15,13 +15,12 @@ from multiprocessing.context import BaseContext
 
 @contextlib.contextmanager
 def forking() -> Iterator[BaseContext | None]:
-    """The fork start method for processes started in the block, this process's garbage collected first and
-    its objects out of reach of the children's collector; None where processes cannot be forked (no fork on
-    this system, or inside a daemon process), for the caller to do the work here instead."""
+    """The fork start method for processes started in the block, with this process's objects out of reach of
+    the children's collector; None where processes cannot be forked (no fork on this system, or inside a daemon
+    process), for the caller to do the work here instead."""
     if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
         yield None
         return
-    gc.collect()
     gc.freeze()
     try:
         yield multiprocessing.get_context("fork")
