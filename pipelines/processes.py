@@ -9,7 +9,9 @@ wait for it forever. So the parent freezes every object it has out of the collec
 import contextlib
 import gc
 import multiprocessing
+import signal
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.context import BaseContext
 
 
@@ -26,3 +28,15 @@ def forking() -> Iterator[BaseContext | None]:
         yield multiprocessing.get_context("fork")
     finally:
         gc.unfreeze()
+
+
+def pool(context: BaseContext, workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` processes started by `context`; a worker crashing fails the pool's futures
+    (BrokenProcessPool) instead of leaving them waiting."""
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_ends_on_terminate)
+
+
+def _ends_on_terminate() -> None:
+    """A worker ends at once, silently, when its pool terminates it: it neither runs a SIGTERM handler it
+    inherited nor ignores SIGTERM (a run started with SIGTERM ignored passes that on to every process)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -111,6 +111,8 @@ def test_a_forked_worker_never_collects_a_duckdb_connection_it_inherited(tmp_pat
 
 
 def test_a_worker_that_crashes_fails_the_drawing_instead_of_hanging(built, tmp_path, monkeypatch):
+    """multiprocessing.Pool waited forever for a crashed worker; the pool now fails instead, also when the run
+    was started with SIGTERM ignored (as tests here may be), which its workers inherit."""
     monkeypatch.setenv(WORKERS_ENV, "2")
     with duckdb.connect(str(built.warehouse_path), read_only=True) as con:
         charts = list(_draw("ratio_over_time", con))[:4]
@@ -119,11 +121,15 @@ def test_a_worker_that_crashes_fails_the_drawing_instead_of_hanging(built, tmp_p
     def hung(*_):
         raise TimeoutError("the pool waited for a dead worker")
 
-    previous = signal.signal(signal.SIGALRM, hung)
+    previous = {
+        signal.SIGTERM: signal.signal(signal.SIGTERM, signal.SIG_IGN),  # what the workers inherit
+        signal.SIGALRM: signal.signal(signal.SIGALRM, hung),
+    }
     signal.alarm(120)
     try:
         with pytest.raises(BrokenProcessPool):
             draw_charts(charts, tmp_path)
     finally:
         signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

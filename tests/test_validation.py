@@ -166,6 +166,18 @@ def test_the_validation_process_ends_when_its_run_is_killed(tmp_path):
         psutil.Process(pid).wait(timeout=30)
 
 
+def test_a_run_started_with_sigterm_ignored_still_ends_its_validation_process():
+    """CI may start the tests, and so every run, with SIGTERM ignored; the run must still end (it waited
+    forever for its validation process, which ignored SIGTERM too)."""
+    script = (
+        "import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "from pipelines.validation.expectations import validating_beside\n"
+        "with validating_beside():\n    pass\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.DEVNULL, timeout=120)
+    assert done.returncode == 0
+
+
 def test_official_sources_quarantine_a_few_bad_rows_with_a_warning():
     frame = observations(400)
     frame.loc[7, "value"] = -1.0

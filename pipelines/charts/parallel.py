@@ -4,9 +4,8 @@ matplotlib, already imported; every file is written to a temporary name and move
 run."""
 
 import os
-import signal
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from pathlib import Path
 
 from pipelines.charts import style
@@ -20,7 +19,7 @@ from pipelines.charts.chart import (
     read_index,
     write_index,
 )
-from pipelines.processes import forking
+from pipelines.processes import forking, pool
 from pipelines.progress import Progress
 
 WORKERS_ENV = "ENFORCEMENT_CHART_WORKERS"
@@ -30,11 +29,6 @@ _pending: list[tuple[Chart, Path]] = []
 def workers() -> int:
     """How many charts are drawn at once: ENFORCEMENT_CHART_WORKERS, else one per core."""
     return max(1, int(os.environ.get(WORKERS_ENV) or os.cpu_count() or 1))
-
-
-def _quiet_on_terminate() -> None:
-    """Workers end silently when the pool stops them, instead of running the signal handler they inherited."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _attempt(chart: Chart, out_dir: Path) -> tuple[str, dict[str, Path] | str]:
@@ -74,9 +68,13 @@ def _drawn_one_by_one(charts: list[Chart], out_dir: Path) -> Iterator[tuple[str,
         style.pyplot()  # imported once here, inherited by every worker
         _pending[:] = [(chart, out_dir) for chart in charts]
         try:
-            with ProcessPoolExecutor(count, mp_context=context, initializer=_quiet_on_terminate) as pool:
-                futures = [pool.submit(_draw, index) for index in range(len(charts))]
-                yield from (future.result() for future in as_completed(futures))
+            with pool(context, count) as workers_pool:
+                futures = [workers_pool.submit(_draw, index) for index in range(len(charts))]
+                try:
+                    yield from (future.result() for future in as_completed(futures))
+                finally:  # stopped early (an error, Ctrl-C): charts not yet started are not drawn
+                    for future in futures:
+                        future.cancel()
         finally:
             _pending.clear()
 

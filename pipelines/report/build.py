@@ -7,7 +7,6 @@ import math
 import re
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from pipelines.charts.parallel import workers
 from pipelines.charts.suite import CHART_ASSETS
 from pipelines.files import replaced_on_success
 from pipelines.layout import Layout
-from pipelines.processes import forking
+from pipelines.processes import forking, pool
 from pipelines.report.citations import Reference, references
 from pipelines.report.selection import Selection
 
@@ -469,8 +468,8 @@ def _chart_entries_in(
     count = min(workers(), len(images))
     with forking() as context:
         if context is not None and count > 1:
-            with ProcessPoolExecutor(count, mp_context=context) as pool:
-                parts = list(pool.map(_prepared_page_images, *zip(*images, strict=True)))
+            with pool(context, count) as workers_pool:
+                parts = list(workers_pool.map(_prepared_page_images, *zip(*images, strict=True)))
         else:
             parts = [_prepared_page_images(*image) for image in images]
     return [

@@ -2,14 +2,13 @@
 
 import contextlib
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from pipelines.layout import Layout
-from pipelines.processes import forking
+from pipelines.processes import forking, pool
 from pipelines.progress import Progress
 from pipelines.report import datapackage, docx, html, pdf
 from pipelines.report.build import CACHE_DIR, CHARTS_DIR, Content, gather
@@ -79,7 +78,7 @@ def _beside(job: Callable) -> Iterator[Callable]:
         if context is not None:
             _JOB = job
             try:
-                executor = ProcessPoolExecutor(1, mp_context=context)
+                executor = pool(context, 1)
                 future = executor.submit(_run_job)  # forks now, while _JOB is set
             finally:
                 _JOB = None

@@ -176,7 +176,7 @@ def validating_beside() -> Iterator[None]:
     finally:
         _BESIDE = None
         ours.close()
-        process.terminate()
+        process.kill()  # not SIGTERM: a run started with SIGTERM ignored passes that on to this process
         process.join()
 
 
