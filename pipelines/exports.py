@@ -1,6 +1,8 @@
 """CSV files for analysts: spreadsheet formulas neutralised, numbers left as numbers."""
 
+import contextlib
 import csv
+import io
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -17,12 +19,16 @@ def safe_cell(value: object) -> object:
 
 
 def write_csv(target: Path, columns: list[str], rows: Iterable[Mapping[str, object]]) -> None:
-    """Write rows as UTF-8 CSV, replacing `target` only once the whole file is written."""
-    with (
-        replaced_on_success(target) as temporary,
-        temporary.open("w", encoding="utf-8", newline="") as handle,
-    ):
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([safe_cell(row.get(column)) for column in columns])
+    """Write rows as UTF-8 CSV, replacing `target` only once the whole file is written; a file that already
+    holds exactly these bytes is left alone."""
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([safe_cell(row.get(column)) for column in columns])
+    content = text.getvalue().encode("utf-8")
+    with contextlib.suppress(OSError):
+        if target.stat().st_size == len(content) and target.read_bytes() == content:
+            return
+    with replaced_on_success(target) as temporary:
+        temporary.write_bytes(content)

@@ -126,8 +126,8 @@ def write_chart(chart: Chart, out_dir: Path, previous: dict | None = None) -> Ch
     last index) has the same fingerprint and those files are still there, unchanged: then they are kept.
     """
     fingerprint = chart.fingerprint()
-    files = _unchanged_images(out_dir, previous, fingerprint)
-    return _written(chart, out_dir, fingerprint, files or draw_chart(chart, out_dir), redrawn=files is None)
+    kept = _unchanged_images(out_dir, previous, fingerprint)
+    return _written(chart, out_dir, fingerprint, kept or _hashed(draw_chart(chart, out_dir)), redrawn=kept is None)
 
 
 def draw_chart(chart: Chart, out_dir: Path) -> dict[str, Path]:
@@ -141,17 +141,26 @@ def draw_chart(chart: Chart, out_dir: Path) -> dict[str, Path]:
         plt.close(fig)
 
 
-def _written(chart: Chart, out_dir: Path, fingerprint: str, images: dict[str, Path], redrawn: bool) -> ChartFiles:
+Images = dict[str, tuple[Path, str]]  # each image file of a chart (by format) and its sha256
+
+
+def _hashed(files: dict[str, Path]) -> Images:
+    return {kind: (path, sha256_of(path)) for kind, path in files.items()}
+
+
+def _written(chart: Chart, out_dir: Path, fingerprint: str, images: Images, redrawn: bool) -> ChartFiles:
     """Write the chart's CSV beside its images and describe all four files."""
-    files = {**images, "csv": out_dir / f"{chart.stem}.csv"}
-    write_csv(files["csv"], chart.columns, chart.plotted)
+    csv_file = out_dir / f"{chart.stem}.csv"
+    write_csv(csv_file, chart.columns, chart.plotted)
+    files = {**{kind: path for kind, (path, _) in images.items()}, "csv": csv_file}
+    sha256 = {**{kind: digest for kind, (_, digest) in images.items()}, "csv": sha256_of(csv_file)}
     return ChartFiles(
         chart.stem, files, chart.title, chart.subtitle, chart.notes, chart.source_line, chart.figure_ids,
-        fingerprint, {kind: sha256_of(path) for kind, path in files.items()}, redrawn,
+        fingerprint, sha256, redrawn,
     )  # fmt: skip
 
 
-def _unchanged_images(out_dir: Path, previous: dict | None, fingerprint: str) -> dict[str, Path] | None:
+def _unchanged_images(out_dir: Path, previous: dict | None, fingerprint: str) -> Images | None:
     """The images of the last drawing if it had this fingerprint and each still has its recorded sha256."""
     if not previous or previous.get("fingerprint") != fingerprint:
         return None
@@ -159,7 +168,8 @@ def _unchanged_images(out_dir: Path, previous: dict | None, fingerprint: str) ->
     files = {kind: out_dir / name for kind, name in previous["files"].items() if kind in style.FORMATS}
     if set(files) != set(style.FORMATS) or any(not path.exists() for path in files.values()):
         return None
-    return files if all(sha256_of(path) == recorded.get(kind) for kind, path in files.items()) else None
+    images = _hashed(files)
+    return images if all(digest == recorded.get(kind) for kind, (_, digest) in images.items()) else None
 
 
 def write_index(out_dir: Path, name: str, charts: list[ChartFiles]) -> Path:

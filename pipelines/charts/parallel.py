@@ -13,6 +13,7 @@ from pipelines.charts.chart import (
     INDEX_SUFFIX,
     Chart,
     ChartFiles,
+    _hashed,
     _unchanged_images,
     _written,
     draw_chart,
@@ -116,7 +117,7 @@ def write_chart_sets(
             ]
             continue
         files = [
-            _written(chart, out_dir, fingerprint, images or drawn[chart.stem], redrawn=images is None)
+            _written(chart, out_dir, fingerprint, images or _hashed(drawn[chart.stem]), redrawn=images is None)
             for chart, fingerprint, images in entries
         ]
         written[name] = files, write_index(out_dir, name, files)
