@@ -3,7 +3,6 @@
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -36,18 +35,16 @@ def build_report(
     """Write the report pack for `selection` (default everything) into `out` (default `assets/report/`),
     showing its progress step by step (and sending each step's line to `log`).
 
-    Once the content is gathered, the PDF and the DOCX (the slowest formats) are written by forked processes
-    while this one writes the data package, citations and HTML. Each file replaces the last one only when
-    complete, and an error in any format fails the pack with its message."""
+    Once the content is gathered, the PDF (the slowest format) is written by a forked process while this one
+    writes the data package, citations, HTML and DOCX. Each file replaces the last one only when complete, and
+    an error in any format fails the pack with its message."""
     out = out or layout.report_dir
     out.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
         progress = Progress("report pack", 6, log, verb="wrote", every=1)
         content = gather(layout, con, selection, out, prepare=pdf.prepare_pixels)
         progress.advance(f"the content ({len(content.charts)} charts)")
-        with _beside(
-            partial(pdf.write_pdf, out / "report.pdf", content), partial(docx.write_docx, out / "report.docx", content)
-        ) as (pdf_written, docx_written):
+        with _beside(lambda: pdf.write_pdf(out / "report.pdf", content)) as pdf_written:
             files = datapackage.write_package(con, out, content.datasets, selection)
             progress.advance("the data package")
             files["bibtex"] = write_bibtex(out / "citations.bib", content.references)
@@ -55,42 +52,41 @@ def build_report(
             progress.advance("the citations")
             files["html"] = html.write_html(out / "index.html", content)
             progress.advance("index.html")
-            files["docx"] = docx_written()
+            files["docx"] = docx.write_docx(out / "report.docx", content)
             progress.advance("report.docx")
-            files["pdf"], pages = pdf_written()
+        files["pdf"], pages = pdf_written()
         progress.advance("report.pdf")
     _remove_unused_charts(out / CHARTS_DIR, content)
     figures = len({figure["figure_id"] for chart in content.charts for figure in chart.figures})
     return Report(files, len(content.charts), figures, pages)
 
 
-_JOBS: tuple[Callable, ...] = ()  # what the forked processes run: they inherit them, so only results are pickled
+_JOB: Callable | None = None  # what the forked process runs: it inherits it, so only the result is pickled
 
 
-def _run_job(index: int):
-    return _JOBS[index]()
+def _run_job():
+    return _JOB()
 
 
 @contextlib.contextmanager
-def _beside(*jobs: Callable) -> Iterator[tuple[Callable, ...]]:
-    """Run each of `jobs` in a forked process of its own while the `with` block runs here; the value of the
-    `with` is a function per job that returns its result or raises its error. Leaving the block waits for every
-    job, so no file is left half written. Where processes cannot be forked (or inside a daemon process) each
-    job runs here when its result is asked for."""
-    global _JOBS
+def _beside(job: Callable) -> Iterator[Callable]:
+    """Run `job` in a forked process while the `with` block runs here; the value of the `with`, called after the
+    block, returns the job's result or raises its error. An error in the block waits for the job first. Where
+    processes cannot be forked (or inside a daemon process) the job runs here when its result is asked for."""
+    global _JOB
     with forking() as context:
         if context is not None:
-            _JOBS = jobs
+            _JOB = job
             try:
-                executor = pool(context, len(jobs))
-                futures = [executor.submit(_run_job, index) for index in range(len(jobs))]  # all fork at the first
+                executor = pool(context, 1)
+                future = executor.submit(_run_job)  # forks now, while _JOB is set
             finally:
-                _JOBS = ()
+                _JOB = None
     if context is None:
-        yield jobs
+        yield job
         return
-    with executor:
-        yield tuple(future.result for future in futures)
+    with executor:  # leaving waits for the job, so no file is left half written
+        yield future.result
 
 
 def _remove_unused_charts(charts_out: Path, content: Content) -> None:
