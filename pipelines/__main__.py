@@ -8,10 +8,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import logging
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from pipelines.layout import Layout, default_layout
 
@@ -79,9 +81,8 @@ def _run(job: str, accept_shrink: list[str], reason: str, everything: bool) -> i
 
     layout = default_layout()
     job_def = defs.resolve_job_def(job)
-    with one_run_at_a_time(layout):
-        # Inside the lock: two runs opening a new instance at once would both create its storage tables.
-        instance = dg.DagsterInstance.get()
+    # Inside the lock: two runs opening a new instance at once would both create its storage tables.
+    with one_run_at_a_time(layout), dg.DagsterInstance.get() as instance:
         selection = None
         if not (everything or accept_shrink):
             todo = plan_job(defs, instance, layout, job)
@@ -207,7 +208,18 @@ def main() -> None:
         sys.exit(serve(arguments.host, arguments.port))
     if arguments.accept_shrink and not arguments.reason.strip():
         parser.error("--accept-shrink needs --reason")
-    sys.exit(run(arguments.job, arguments.accept_shrink, arguments.reason, everything=arguments.all))
+    _end(run(arguments.job, arguments.accept_shrink, arguments.reason, everything=arguments.all))
+
+
+def _end(code: int) -> NoReturn:
+    """Exit with `code` once the output is flushed and the log handlers closed, without tearing the interpreter
+    down: the run has written, renamed and closed everything it keeps, and freeing its objects one by one took
+    a second of every run (measured after one corrected figure: 1.27 s from the end of `run` to the exit,
+    0.23 s this way)."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
