@@ -1,13 +1,13 @@
 """The validation bridge itself: rules run the same in Great Expectations and DuckDB, the quarantine policy,
 the sheet reader on any bytes, the checks as Dagster sees them, the run report and the rejected rows."""
 
-import contextlib
 import csv
 import os
 import pickle
 import re
 import subprocess
 import sys
+import time
 from datetime import date
 
 import dagster as dg
@@ -162,8 +162,18 @@ def test_the_validation_process_ends_when_its_run_is_killed(tmp_path):
         done = subprocess.run([sys.executable, "-c", KILLED_MID_RUN], cwd=REPO, stdout=handle, timeout=120)
     assert done.returncode == -9
     (pid,) = map(int, output.read_text().split())
-    with contextlib.suppress(psutil.NoSuchProcess):  # already gone; if it outlives the timeout, the wait raises
-        psutil.Process(pid).wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while not _ended(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _ended(pid), f"the validation process {pid} outlived its run"
+
+
+def _ended(pid: int) -> bool:
+    """Gone, or a zombie (an orphan waits for whichever process adopted it to reap it)."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def test_a_run_started_with_sigterm_ignored_still_ends_its_validation_process():
