@@ -402,8 +402,10 @@ def services(team: Team, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         _wait(lambda: _location_loaded(served), "the webserver", logs=(logs / "webserver.log",))
         yield served
     finally:
+        # Runs the daemon's automation sensor started (charts made stale by the tests' runs) may still be going,
+        # and the code server waits for its runs before it exits: nothing here looks at them.
         for process in reversed(started):
-            _stop(process)
+            _stop(process, grace=5)
 
 
 def _location_loaded(services: Services) -> bool:
