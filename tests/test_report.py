@@ -13,6 +13,8 @@ from html import escape
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import failure_text
 from pipelines.exports import FORMULA_STARTS
@@ -247,6 +249,40 @@ def test_docx_has_the_same_structure_with_every_chart(built):
         assert shape.width.cm <= 16.6 and shape.height.cm <= 24.7  # inside an A4 or Letter page's margins
     captions = [p.text for p in document.paragraphs if p.style.name == "Caption" and p.text.startswith("Source")]
     assert len(captions) == images
+
+
+CELL_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cn"), whitelist_characters="\t\n\r"), max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(CELL_TEXT, min_size=1, max_size=4))
+def test_docx_table_rows_are_the_xml_python_docx_makes_cell_by_cell(texts):
+    """The DOCX's tables are written as XML: the same XML as python-docx's own calls, cell by cell, for any text
+    (markup characters, tabs, line breaks, leading and trailing spaces)."""
+    from docx import Document
+    from docx.oxml import OxmlElement
+    from docx.shared import Cm, Pt
+    from lxml import etree
+
+    from pipelines.report.docx import _table
+
+    widths = tuple(2.0 + index for index in range(len(texts)))
+    ours = Document()
+    _table(ours, tuple(texts), widths, [list(texts)])
+    theirs = Document()
+    table = theirs.add_table(rows=0, cols=len(texts))
+    table.style, table.autofit = "Table Grid", False
+    for heading in (True, False):
+        row = table.add_row()
+        for cell, text, width in zip(row.cells, texts, widths, strict=True):
+            cell.width = Cm(width)
+            run = cell.paragraphs[0].add_run(text)
+            run.font.size = Pt(7.5)
+            if heading:
+                run.bold = True
+        for tag in ("w:cantSplit", "w:tblHeader") if heading else ("w:cantSplit",):
+            row._tr.get_or_add_trPr().append(OxmlElement(tag))
+    assert etree.tostring(ours.element.body) == etree.tostring(theirs.element.body)
 
 
 def test_docx_summary_is_question_finding_table_then_the_chart_on_its_own_pages(built):
