@@ -46,10 +46,9 @@ def _why_stale(resolver: CachingStaleStatusResolver, key: dg.AssetKey) -> str | 
     return "; ".join(dict.fromkeys(words)) or "stale"
 
 
-def _missing_output(instance: dg.DagsterInstance, layout: Layout, key: dg.AssetKey) -> str | None:
-    """The first file the asset's last materialisation recorded (path metadata, and the files a chart index
-    lists) that is no longer on disk."""
-    event = instance.get_latest_materialization_event(key)
+def _missing_output(event: dg.EventLogEntry | None, layout: Layout) -> str | None:
+    """The first file an asset's last materialisation (`event`) recorded (path metadata, and the files a chart
+    index lists) that is no longer on disk."""
     if event is None or event.asset_materialization is None:
         return None
     for value in event.asset_materialization.metadata.values():
@@ -100,11 +99,12 @@ def plan(defs: dg.Definitions, instance: dg.DagsterInstance, layout: Layout, sel
     the same step), each with the reason; the rest is up to date."""
     graph = defs.resolve_asset_graph()
     resolver = CachingStaleStatusResolver(instance, graph, LoadingContextForTest(instance))
+    latest = instance.get_latest_materialization_events(selection)  # one query, not one per asset
     reasons: dict[dg.AssetKey, str] = {}
     for key in [key for key in graph.toposorted_asset_keys if key in selection]:
         if graph.get(key).parent_keys & reasons.keys():
             continue  # rebuilt anyway, as downstream of a rebuilt asset: no need to ask why
-        why = _why_stale(resolver, key) or _missing_output(instance, layout, key)
+        why = _why_stale(resolver, key) or _missing_output(latest.get(key), layout)
         if why:
             reasons[key] = why
     for key, why in _failed_checks(instance, graph, selection - set(reasons)).items():
