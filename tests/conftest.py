@@ -3,7 +3,6 @@
 import csv
 import os
 import shutil
-import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -211,12 +210,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Order the modules as SLOWEST_FIRST says (a stable sort: the tests of a module keep their order)."""
     rank = {name: position for position, name in enumerate(SLOWEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Give the processes the tests start SIGTERM's default action again. A runner may start the tests with
-    SIGTERM ignored, every child inherits that, and stopping a Dagster webserver, code server or daemon with
-    SIGTERM then waits out its whole grace period before killing it (half a minute per service stopped). The
-    tests of what a run does with SIGTERM ignored ignore it in the process they start."""
-    if signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
