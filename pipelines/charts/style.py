@@ -480,7 +480,7 @@ def log_axis(ax, which: str, low: float, high: float) -> None:
 def layout_problems(fig) -> list[str]:
     """Texts that overlap, leave the figure or hold characters the font cannot draw (boxes to a reader); a
     subtitle over MAX_SUBTITLE_LINES lines; a source line naming a publisher or document twice."""
-    fig.canvas.draw()
+    fig.draw_without_rendering()  # places every text (ticks too) without drawing a pixel
     renderer = fig.canvas.get_renderer()
     texts = [*fig.texts]
     for ax in fig.axes:
