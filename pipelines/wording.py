@@ -58,11 +58,16 @@ def ratio_sentence(ratio: float, qualifier: str, migrants_measure: str, employer
     """'76 foreigners arrested for every employer held liable' (or the inverse when employers outnumber)."""
     migrants = vocabulary.measures()[(migrants_measure, "migrants")]
     employers = vocabulary.measures()[(employers_measure, "employers")]
-    prefix = RATIO_PREFIX.get(qualifier, "")
     if ratio >= 1 or ratio == 0:  # a zero has no inverse: "0 foreigners ... for every employer"
-        return f"{prefix}{number(ratio)} {migrants.label} for every {employers.label_singular}"
+        return f"{RATIO_PREFIX.get(qualifier, '')}{_counted(ratio, migrants)} for every {employers.label_singular}"
     inverse = {"lower_bound": "upper_bound", "upper_bound": "lower_bound"}.get(qualifier, qualifier)
-    return f"{RATIO_PREFIX.get(inverse, '')}{number(1 / ratio)} {employers.label} for every {migrants.label_singular}"
+    return f"{RATIO_PREFIX.get(inverse, '')}{_counted(1 / ratio, employers)} for every {migrants.label_singular}"
+
+
+def _counted(value: float, measure: vocabulary.Measure) -> str:
+    """'76 foreigners arrested', and '1 employer held liable' where the number reads as one."""
+    shown = number(value)
+    return f"{shown} {measure.label_singular if shown == '1' else measure.label}"
 
 
 def measure_definitions(measures: Iterable[tuple[str, str]], short: bool = False) -> str:

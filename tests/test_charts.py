@@ -32,6 +32,7 @@ from pipelines.definitions import build_definitions
 from pipelines.layout import Layout
 from pipelines.schema import OBSERVATION_COLUMNS
 from pipelines.validation.rejected import rejected_table_sql
+from pipelines.wording import ratio_sentence
 from pipelines.warehouse import StagedSource, build_warehouse, write_staged
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -180,6 +181,21 @@ def test_svg_shows_title_ratio_and_every_source_of_the_plotted_rows(built):
                     assert " ".join(part.split()) in text, (entry["stem"], part)
         if entry["stem"].startswith("headline_"):
             assert " for every " in text, entry["stem"]
+
+
+@pytest.mark.parametrize(
+    ("ratio", "qualifier", "expected"),
+    [
+        (136_000 / 1_800, "exact", "76 foreigners arrested for every employer held liable"),
+        (557 / 567, "exact", "1 employer held liable for every foreigner arrested"),
+        (1.04, "approximate", "about 1 foreigner arrested for every employer held liable"),
+        (1.5, "exact", "1.5 foreigners arrested for every employer held liable"),
+        (1 / 2.5, "lower_bound", "at most 2.5 employers held liable for every foreigner arrested"),
+        (0.0, "exact", "0 foreigners arrested for every employer held liable"),
+    ],
+)
+def test_a_ratio_in_words_takes_the_singular_only_for_one(ratio, qualifier, expected):
+    assert ratio_sentence(ratio, qualifier, "arrested", "held_liable") == expected
 
 
 def test_kazakhstan_headline_says_the_ratio_in_words_and_names_fidh(built):
