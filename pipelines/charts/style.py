@@ -580,7 +580,7 @@ def _save_png(fig, target: Path) -> None:
     fig.savefig(raw, format="rgba", dpi=PNG_DPI)
     if raw.tell() != width * height * 4:
         raise ValueError(f"{target}: Agg drew {raw.tell()} bytes, not {width}x{height} RGBA pixels")
-    image = Image.frombytes("RGBA", (width, height), raw.getvalue()).convert("RGB")
+    image = Image.frombytes("RGB", (width, height), raw.getvalue(), "raw", "RGBX")  # the alpha bytes skipped
     image.save(target, format="PNG", compress_level=PNG_COMPRESSION, dpi=(PNG_DPI, PNG_DPI))
 
 
