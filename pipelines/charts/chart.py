@@ -126,8 +126,10 @@ def write_chart(chart: Chart, out_dir: Path, previous: dict | None = None) -> Ch
     last index) has the same fingerprint and those files are still there, unchanged: then they are kept.
     """
     fingerprint = chart.fingerprint()
-    kept = _unchanged_images(out_dir, previous, fingerprint)
-    return _written(chart, out_dir, fingerprint, kept or _hashed(draw_chart(chart, out_dir)), redrawn=kept is None)
+    kept = unchanged_images(out_dir, previous, fingerprint)
+    return finished_chart(
+        chart, out_dir, fingerprint, kept or hashed_images(draw_chart(chart, out_dir)), redrawn=kept is None
+    )
 
 
 def draw_chart(chart: Chart, out_dir: Path) -> dict[str, Path]:
@@ -144,11 +146,12 @@ def draw_chart(chart: Chart, out_dir: Path) -> dict[str, Path]:
 Images = dict[str, tuple[Path, str]]  # each image file of a chart (by format) and its sha256
 
 
-def _hashed(files: dict[str, Path]) -> Images:
+def hashed_images(files: dict[str, Path]) -> Images:
+    """Each image file with its sha256."""
     return {kind: (path, sha256_of(path)) for kind, path in files.items()}
 
 
-def _written(chart: Chart, out_dir: Path, fingerprint: str, images: Images, redrawn: bool) -> ChartFiles:
+def finished_chart(chart: Chart, out_dir: Path, fingerprint: str, images: Images, redrawn: bool) -> ChartFiles:
     """Write the chart's CSV beside its images and describe all four files."""
     csv_file = out_dir / f"{chart.stem}.csv"
     write_csv(csv_file, chart.columns, chart.plotted)
@@ -160,7 +163,7 @@ def _written(chart: Chart, out_dir: Path, fingerprint: str, images: Images, redr
     )  # fmt: skip
 
 
-def _unchanged_images(out_dir: Path, previous: dict | None, fingerprint: str) -> Images | None:
+def unchanged_images(out_dir: Path, previous: dict | None, fingerprint: str) -> Images | None:
     """The images of the last drawing if it had this fingerprint and each still has its recorded sha256."""
     if not previous or previous.get("fingerprint") != fingerprint:
         return None
@@ -168,7 +171,7 @@ def _unchanged_images(out_dir: Path, previous: dict | None, fingerprint: str) ->
     files = {kind: out_dir / name for kind, name in previous["files"].items() if kind in style.FORMATS}
     if set(files) != set(style.FORMATS) or any(not path.exists() for path in files.values()):
         return None
-    images = _hashed(files)
+    images = hashed_images(files)
     return images if all(digest == recorded.get(kind) for kind, (_, digest) in images.items()) else None
 
 

@@ -13,11 +13,11 @@ from pipelines.charts.chart import (
     INDEX_SUFFIX,
     Chart,
     ChartFiles,
-    _hashed,
-    _unchanged_images,
-    _written,
     draw_chart,
+    finished_chart,
+    hashed_images,
     read_index,
+    unchanged_images,
     write_index,
 )
 from pipelines.processes import forking, pool
@@ -103,7 +103,7 @@ def write_chart_sets(
             failed[name] = [f"reading its rows: {type(error).__name__}: {error}"]
             continue
         built[name] = [
-            (chart, fingerprint, _unchanged_images(out_dir, previous.get(chart.stem), fingerprint))
+            (chart, fingerprint, unchanged_images(out_dir, previous.get(chart.stem), fingerprint))
             for chart, fingerprint in fingerprinted
         ]
     pending = [chart for entries in built.values() for chart, _, images in entries if images is None]
@@ -117,7 +117,9 @@ def write_chart_sets(
             ]
             continue
         files = [
-            _written(chart, out_dir, fingerprint, images or _hashed(drawn[chart.stem]), redrawn=images is None)
+            finished_chart(
+                chart, out_dir, fingerprint, images or hashed_images(drawn[chart.stem]), redrawn=images is None
+            )
             for chart, fingerprint, images in entries
         ]
         written[name] = files, write_index(out_dir, name, files)
