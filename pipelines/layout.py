@@ -55,7 +55,7 @@ class Layout:
 
     @property
     def thumbnails_dir(self) -> Path:
-        """The UI's chart thumbnails, each kept under its chart's PNG checksum (made again only when it changes)."""
+        """The UI's chart thumbnails, one per chart asset under its PNG's checksum (made again when it changes)."""
         return self.curated_dir / "thumbnails"
 
     @property

@@ -63,14 +63,15 @@ def _version(drawn: list) -> dg.DataVersion:
     return dg.DataVersion(hashlib.sha256(" ".join(chart.fingerprint for chart in drawn).encode()).hexdigest()[:24])
 
 
-def _thumbnail(layout: Layout, chart: "ChartFiles") -> bytes:
-    """The chart's thumbnail, kept under its PNG's checksum: made again only when the PNG changed."""
+def _thumbnail(layout: Layout, name: str, chart: "ChartFiles") -> bytes:
+    """The thumbnail of asset `name` (of `chart`, its first chart), kept under the PNG's checksum: made again
+    only when the PNG changed, and then the asset's older thumbnail (of this or another chart) is removed."""
     from pipelines.charts import style
 
-    kept = layout.thumbnails_dir / f"{chart.stem}.{chart.sha256['png'][:16]}.png"
+    kept = layout.thumbnails_dir / f"{name}.{chart.sha256['png'][:16]}.png"
     if kept.exists():
         return kept.read_bytes()
-    for older in layout.thumbnails_dir.glob(f"{chart.stem}.*.png"):
+    for older in layout.thumbnails_dir.glob(f"{name}.*.png"):
         older.unlink()
     thumbnail = style.thumbnail_png(chart.files["png"])
     with replaced_on_success(kept) as temporary:
@@ -96,7 +97,7 @@ def _metadata(layout: Layout, name: str, drawn: list, index) -> dict:
         )
         return metadata
     first = drawn[0]
-    metadata["thumbnail"] = dg.MetadataValue.md(style.png_markdown(_thumbnail(layout, first), first.title))
+    metadata["thumbnail"] = dg.MetadataValue.md(style.png_markdown(_thumbnail(layout, name, first), first.title))
     metadata["title"] = first.title
     metadata["source_line"] = first.source_line
     if len(drawn) == 1:
