@@ -59,14 +59,16 @@ def ratio_sentence(ratio: float, qualifier: str, migrants_measure: str, employer
     migrants = vocabulary.measures()[(migrants_measure, "migrants")]
     employers = vocabulary.measures()[(employers_measure, "employers")]
     if ratio >= 1 or ratio == 0:  # a zero has no inverse: "0 foreigners ... for every employer"
-        return f"{RATIO_PREFIX.get(qualifier, '')}{_counted(ratio, migrants)} for every {employers.label_singular}"
+        return (
+            f"{RATIO_PREFIX.get(qualifier, '')}{counted(number(ratio), migrants)} for every {employers.label_singular}"
+        )
     inverse = {"lower_bound": "upper_bound", "upper_bound": "lower_bound"}.get(qualifier, qualifier)
-    return f"{RATIO_PREFIX.get(inverse, '')}{_counted(1 / ratio, employers)} for every {migrants.label_singular}"
+    return f"{RATIO_PREFIX.get(inverse, '')}{counted(number(1 / ratio), employers)} for every {migrants.label_singular}"
 
 
-def _counted(value: float, measure: vocabulary.Measure) -> str:
-    """'76 foreigners arrested', and '1 employer held liable' where the number reads as one."""
-    shown = number(value)
+def counted(shown: str, measure: vocabulary.Measure) -> str:
+    """A number as shown ('76', '1,800') with the measure's words: '76 foreigners arrested', and the singular
+    where the number reads as one ('1 employer held liable')."""
     return f"{shown} {measure.label_singular if shown == '1' else measure.label}"
 
 

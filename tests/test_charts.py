@@ -33,7 +33,7 @@ from pipelines.layout import Layout
 from pipelines.schema import OBSERVATION_COLUMNS
 from pipelines.validation.rejected import rejected_table_sql
 from pipelines.warehouse import StagedSource, build_warehouse, write_staged
-from pipelines.wording import ratio_sentence
+from pipelines.wording import counted, ratio_sentence
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASELINES = Path(__file__).parent / "baseline"
@@ -196,6 +196,17 @@ def test_svg_shows_title_ratio_and_every_source_of_the_plotted_rows(built):
 )
 def test_a_ratio_in_words_takes_the_singular_only_for_one(ratio, qualifier, expected):
     assert ratio_sentence(ratio, qualifier, "arrested", "held_liable") == expected
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [("1", "1 employer arrested"), ("61", "61 employers arrested"), ("1,001", "1,001 employers arrested"),
+     ("0", "0 employers arrested"), ("1.5", "1.5 employers arrested")],
+)  # fmt: skip
+def test_a_count_takes_the_singular_only_for_one(shown, expected):
+    from pipelines import vocabulary
+
+    assert counted(shown, vocabulary.measures()[("arrested", "employers")]) == expected
 
 
 def test_kazakhstan_headline_says_the_ratio_in_words_and_names_fidh(built):

@@ -199,9 +199,12 @@ def _summary_rows(pairs: list[dict], rows: dict[str, dict], reference_of: dict[s
             SummaryRow(
                 wording.place(pair["jurisdiction"], pair["subdivision"]),
                 wording.period(pair["period_start"], pair["period_end"]),
-                f"{style.thousands(pair['migrants_value'])} {measures[(pair['migrants_measure'], 'migrants')].label}",
-                f"{style.thousands(pair['employers_value'])} "
-                f"{measures[(pair['employers_measure'], 'employers')].label}",
+                wording.counted(
+                    style.thousands(pair["migrants_value"]), measures[(pair["migrants_measure"], "migrants")]
+                ),
+                wording.counted(
+                    style.thousands(pair["employers_value"]), measures[(pair["employers_measure"], "employers")]
+                ),
                 style.capitalised(
                     wording.ratio_sentence(
                         pair["ratio"], pair["qualifier"], pair["migrants_measure"], pair["employers_measure"]
