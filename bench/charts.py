@@ -67,9 +67,12 @@ def main() -> int:
                     )
                     rows.append((name, chart.stem, times))
                     if name == "headline_kaz_2008":
-                        fonttypes = _compare_pdf_fonttypes(plt, fig)
+                        kazakhstan = chart
                     plt.close(fig)
         suite = (time.perf_counter() - suite_start) / arguments.repeat
+        fig = kazakhstan.draw()  # outside the suite's time: the comparison is not the project's work
+        fonttypes = _compare_pdf_fonttypes(plt, fig)
+        plt.close(fig)
         report_seconds = _time_report(layout, out)
 
     columns = ["data", "hash", "draw", *style.FORMATS, "csv"]

@@ -179,6 +179,8 @@ def test_svg_shows_title_ratio_and_every_source_of_the_plotted_rows(built):
             for publisher, title, url in rows:
                 for part in cite_parts({"publisher": publisher, "source_title": title, "source_url": url}):
                     assert " ".join(part.split()) in text, (entry["stem"], part)
+                quoted = cite_parts({"source_title": title})[1]
+                assert not quoted or text.count(" ".join(quoted.split())) == 1, (entry["stem"], quoted)
         if entry["stem"].startswith("headline_"):
             assert " for every " in text, entry["stem"]
 
@@ -317,10 +319,17 @@ def test_layout_check_catches_long_subtitles_and_sources_named_twice():
 
     fitted = style.fitted_subtitle([sentence] * 6)
     grouped = style.source_line(
-        [eurostat, {**eurostat, "source_title": "Orders", "source_url": "https://ec.europa.eu/b"}]
+        [
+            eurostat,
+            {**eurostat, "source_title": "Orders", "source_url": "https://ec.europa.eu/b"},
+            {**eurostat, "source_url": "https://ec.europa.eu/a2"},
+        ]
     )
     assert fitted.endswith(style.MORE_DEFINITIONS) and 0 < fitted.count(sentence) < 6
-    assert grouped == "Sources: Eurostat (“Returns”, ec.europa.eu/a; “Orders”, ec.europa.eu/b)."
+    assert grouped == "Sources: Eurostat (“Returns”, ec.europa.eu/a and ec.europa.eu/a2; “Orders”, ec.europa.eu/b)."
+    untitled = [{"publisher": "FIDH", "source_url": f"https://fidh.org/{page}"} for page in "xy"]
+    assert style.source_line(untitled) == "Sources: FIDH (fidh.org/x; fidh.org/y)."
+    assert style.source_line(untitled[:1] * 2) == "Source: FIDH, fidh.org/x."
     fig, _ = style.frame(style.Header("A finding", fitted), [grouped], 1.0)
     assert style.layout_problems(fig) == []
     plt.close(fig)

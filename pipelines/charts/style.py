@@ -165,12 +165,11 @@ def cite(row: Mapping[str, object]) -> str:
 
     Words of the publisher the font cannot draw are left out; a title it cannot draw in full is left out.
     """
-    publisher, document = cite_parts(row)
-    return ", ".join(part for part in (publisher, document) if part)
+    return ", ".join(part for part in cite_parts(row) if part)
 
 
-def cite_parts(row: Mapping[str, object]) -> tuple[str, str]:
-    """A document's publisher, and its title (when drawable) with host and path."""
+def cite_parts(row: Mapping[str, object]) -> tuple[str, str, str]:
+    """A document's publisher, its quoted title (when drawable, else '') and its host and path."""
     url = str(row.get("source_url") or "")
     parts = urlsplit(url)
     where = (parts.netloc.removeprefix("www.") + parts.path) if parts.netloc else url
@@ -181,7 +180,7 @@ def cite_parts(row: Mapping[str, object]) -> tuple[str, str]:
     publisher = drawable(str(row.get("publisher") or ""), "")
     if publisher.startswith("(") and publisher.endswith(")"):  # '松村法律事務所 (Matsumura Law Office)'
         publisher = publisher[1:-1]
-    return publisher, ", ".join(part for part in (f"“{title}”" if title else "", where) if part)
+    return publisher, f"“{title}”" if title else "", where
 
 
 # How a figure that is not official reached us, for the footer (source types: pipelines/vocabulary/).
@@ -206,23 +205,30 @@ def strength_note(rows: Iterable[Mapping[str, object]]) -> str:
 
 
 def source_line(rows: Iterable[Mapping[str, object]]) -> str:
-    """`Source:` line built from the plotted rows' own citations, in plotting order, each publisher named once:
-    'Sources: Eurostat (“A”, host/a; “B”, host/b); FIDH, “C”, host/c.', then the source strength when any
-    figure is not official."""
+    """`Source:` line built from the plotted rows' own citations, in plotting order, each publisher named once
+    and each title once, with every address it was read from:
+    'Sources: Eurostat (“A”, host/a and host/a2; “B”, host/b); FIDH, “C”, host/c.', then the source strength
+    when any figure is not official."""
     rows = list(rows)
-    by_publisher: dict[str, list[str]] = {}
+    by_publisher: dict[str, dict[tuple[str, str], list[str]]] = {}
     for row in rows:
-        publisher, document = cite_parts(row)
-        documents = by_publisher.setdefault(publisher, [])
-        if document not in documents:
-            documents.append(document)
-    entries = [
-        f"{publisher} ({'; '.join(documents)})"
-        if len(documents) > 1
-        else ", ".join(filter(None, [publisher, *documents]))
-        for publisher, documents in by_publisher.items()
-    ]
-    label = "Source: " if sum(len(documents) for documents in by_publisher.values()) == 1 else "Sources: "
+        publisher, title, where = cite_parts(row)
+        document = (title, "") if title else ("", where)  # documents without a drawable title stay apart
+        addresses = by_publisher.setdefault(publisher, {}).setdefault(document, [])
+        if where not in addresses:
+            addresses.append(where)
+    entries = []
+    for publisher, titles in by_publisher.items():
+        documents = [
+            ", ".join(filter(None, [title, " and ".join(filter(None, addresses))]))
+            for (title, _), addresses in titles.items()
+        ]
+        entries.append(
+            f"{publisher} ({'; '.join(documents)})"
+            if len(documents) > 1
+            else ", ".join(filter(None, [publisher, *documents]))
+        )
+    label = "Source: " if sum(len(titles) for titles in by_publisher.values()) == 1 else "Sources: "
     strength = strength_note(rows)
     return label + "; ".join(entries) + "." + (f" {strength}" if strength else "")
 
