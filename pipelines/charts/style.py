@@ -504,17 +504,27 @@ def layout_problems(fig) -> list[str]:
     boxes = [(text.get_text(), text.get_window_extent(renderer)) for text in texts]
     figure_box = fig.bbox
     problems = [f"cannot draw: {label!r}" for label, _ in boxes if not renderable(label)]
-    problems += [
-        f"cut off: {label!r}"
-        for label, box in boxes
-        if box.x0 < figure_box.x0 - 1 or box.y0 < figure_box.y0 - 1 or box.x1 > figure_box.x1 + 1
-        or box.y1 > figure_box.y1 + 1
-    ]  # fmt: skip
+    problems += [f"cut off: {label!r}" for label, box in boxes if _off(box, figure_box)]
     for index, (label, box) in enumerate(boxes):
         for other_label, other in boxes[index + 1 :]:
-            if box.width and other.width and box.overlaps(other) and _overlap_area(box, other) > 4:
+            if _overlapping(box, other):
                 problems.append(f"overlap: {label!r} and {other_label!r}")
     return problems + wording_problems(fig)
+
+
+def _off(box, figure_box) -> bool:
+    """Whether `box` leaves the figure (by more than a pixel)."""
+    return (
+        box.x0 < figure_box.x0 - 1 or box.y0 < figure_box.y0 - 1 or box.x1 > figure_box.x1 + 1
+        or box.y1 > figure_box.y1 + 1
+    )  # fmt: skip
+
+
+def _overlapping(box, other) -> bool:
+    """Whether two text boxes share more than 4 square pixels."""
+    width = min(box.x1, other.x1) - max(box.x0, other.x0)
+    height = min(box.y1, other.y1) - max(box.y0, other.y0)
+    return bool(box.width and other.width) and max(width, 0) * max(height, 0) > 4
 
 
 def wording_problems(fig) -> list[str]:
@@ -544,17 +554,21 @@ def _top_level_entries(text: str) -> list[str]:
 
 
 def drop_if_crowded(fig, labels: list) -> None:
-    """Remove optional point labels when any of them would overlap or leave the figure (axis values remain)."""
-    quoted = [repr(text.get_text()) for text in labels]
-    if any(label in problem for problem in layout_problems(fig) for label in quoted):
+    """Remove optional point labels when any of them would overlap another text or leave the figure (axis
+    values remain). Only the texts are measured, without laying out the whole figure: tick labels sit outside
+    the plot area, below and left of it, where labels placed up and right of their points do not reach (and
+    layout_problems checks every chart whole in the tests)."""
+    renderer = fig.canvas.get_renderer()
+    others = [*fig.texts, *(text for ax in fig.axes for text in ax.texts if text not in labels)]
+    others = [text for text in others if text.get_visible() and text.get_text().strip()]
+    boxes = [text.get_window_extent(renderer) for text in labels]
+    other_boxes = [text.get_window_extent(renderer) for text in others]
+    crowded = any(_off(box, fig.bbox) for box in boxes) or any(
+        _overlapping(box, other) for index, box in enumerate(boxes) for other in [*boxes[index + 1 :], *other_boxes]
+    )
+    if crowded:
         for text in labels:
             text.remove()
-
-
-def _overlap_area(first, second) -> float:
-    width = min(first.x1, second.x1) - max(first.x0, second.x0)
-    height = min(first.y1, second.y1) - max(first.y0, second.y0)
-    return max(width, 0) * max(height, 0)
 
 
 def save(fig, stem: Path) -> dict[str, Path]:
