@@ -285,6 +285,28 @@ def test_layout_check_catches_overlap_cut_off_and_missing_glyphs():
     assert "cannot draw: 'ภาษาไทย'" in problems
 
 
+@pytest.mark.parametrize(
+    ("points", "kept"),
+    [
+        ([(0.2, 0.5), (0.6, 0.5)], True),  # apart
+        ([(0.2, 0.5), (0.21, 0.5)], False),  # on top of each other
+        ([(0.2, 0.5), (0.99, 0.5)], False),  # the second runs off the figure's right edge
+        ([(0.05, 0.9), (0.6, 0.5)], False),  # the first lands on the note in the plot area
+    ],
+)
+def test_point_labels_are_dropped_together_when_one_is_crowded(points, kept):
+    from pipelines.charts import style
+
+    plt = style.pyplot()
+    fig = plt.figure(figsize=(3, 2))
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.text(0.0, 0.9, "a note across the top", fontsize=8)
+    labels = [ax.annotate("12,345", point, xytext=(6, 4), textcoords="offset points", fontsize=8) for point in points]
+    style.drop_if_crowded(fig, labels)
+    assert [label in ax.texts for label in labels] == [kept, kept]
+    plt.close(fig)
+
+
 def test_eurostat_titles_state_the_trend_and_the_peak_of_the_headline_series():
     from pipelines.charts.eurostat import headline_measure, trend_title
 
