@@ -562,8 +562,10 @@ def test_chart_assets_show_a_small_thumbnail_and_file_paths(built_copy):
     coverage_kept = next(name for name in kept if name.startswith("coverage_matrix."))
     (built_copy.thumbnails_dir / coverage_kept).unlink()  # made again, and an older chart's thumbnail removed
     (built_copy.thumbnails_dir / "coverage_matrix.0000000000000000.png").write_bytes(b"an older thumbnail")
+    (built_copy.thumbnails_dir / "eurostat_aut.0000000000000000.png").write_bytes(b"named after a chart, as before")
     assert materialise_keys(built_copy, [["charts", "coverage_matrix"]]).success
     assert [path.name for path in built_copy.thumbnails_dir.glob("coverage_matrix.*")] == [coverage_kept]
+    assert sorted(path.name for path in built_copy.thumbnails_dir.glob("*.png")) == sorted(kept)
 
 
 def test_a_chart_no_longer_drawn_is_removed(built_copy):

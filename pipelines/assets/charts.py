@@ -65,14 +65,17 @@ def _version(drawn: list) -> dg.DataVersion:
 
 def _thumbnail(layout: Layout, name: str, chart: "ChartFiles") -> bytes:
     """The thumbnail of asset `name` (of `chart`, its first chart), kept under the PNG's checksum: made again
-    only when the PNG changed, and then the asset's older thumbnail (of this or another chart) is removed."""
+    only when the PNG changed, and then the asset's older thumbnail (of this or another chart) is removed, with
+    any thumbnail no chart asset owns (before 2ba8d98 they were named after a chart)."""
     from pipelines.charts import style
 
     kept = layout.thumbnails_dir / f"{name}.{chart.sha256['png'][:16]}.png"
     if kept.exists():
         return kept.read_bytes()
-    for older in layout.thumbnails_dir.glob(f"{name}.*.png"):
-        older.unlink()
+    for older in layout.thumbnails_dir.glob("*.png"):
+        owner = older.name.split(".", 1)[0]
+        if owner == name or owner not in CHART_ASSETS:
+            older.unlink()
     thumbnail = style.thumbnail_png(chart.files["png"])
     with replaced_on_success(kept) as temporary:
         temporary.write_bytes(thumbnail)
