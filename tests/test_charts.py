@@ -358,10 +358,10 @@ def test_layout_check_catches_long_subtitles_and_sources_named_twice():
 
 
 def test_source_line_drops_words_the_font_cannot_draw_and_keeps_the_address():
-    from pipelines.charts.style import cite, renderable
+    from pipelines.charts.style import renderable, source_line
 
     row = {"publisher": "MGR Online (ผู้จัดการออนไลน์)", "source_title": "ข่าว", "source_url": "https://www.x.th/a/1"}
-    assert cite(row) == "MGR Online, x.th/a/1"
+    assert source_line([row]) == "Source: MGR Online, x.th/a/1."
     assert not renderable("שלום") and not renderable("مرحبا") and renderable("Привет, Astana")
 
 

@@ -160,16 +160,9 @@ def drawable(text: str, placeholder: str = "[…]") -> str:
     return "\n".join(lines)
 
 
-def cite(row: Mapping[str, object]) -> str:
-    """One document as a source line entry: publisher, title (when the house font can draw it), host and path.
-
-    Words of the publisher the font cannot draw are left out; a title it cannot draw in full is left out.
-    """
-    return ", ".join(part for part in cite_parts(row) if part)
-
-
 def cite_parts(row: Mapping[str, object]) -> tuple[str, str, str]:
-    """A document's publisher, its quoted title (when drawable, else '') and its host and path."""
+    """A document's publisher, its quoted title and its host and path. Words of the publisher the house font
+    cannot draw are left out; a title it cannot draw in full is left out ('')."""
     url = str(row.get("source_url") or "")
     parts = urlsplit(url)
     where = (parts.netloc.removeprefix("www.") + parts.path) if parts.netloc else url
