@@ -126,7 +126,8 @@ def baseline(csv_file: Path, work: Path) -> dict:
     started = time.perf_counter()
     with duckdb.connect(str(work / "baseline.duckdb"), config=staging.DUCKDB_SETTINGS) as con:
         con.execute("CREATE TEMP TABLE geo_map (geo VARCHAR PRIMARY KEY, jurisdiction VARCHAR)")
-        con.executemany("INSERT INTO geo_map VALUES (?, ?)", staging.geo_table())
+        geos, jurisdictions = zip(*staging.geo_table(), strict=True)
+        con.execute("INSERT INTO geo_map SELECT unnest(?), unnest(?)", [list(geos), list(jurisdictions)])
         dimensions = formats.register_cube(con, csv_file, "sdmx-csv", "bench", work / "unused")
         con.execute(f"CREATE TABLE detail AS {staging.cells_sql(dimensions, 'eurostat_' + CODE, CODE)}")
         cells, rejected = con.execute("SELECT count(*), count(problem) FROM detail").fetchone()

@@ -20,6 +20,7 @@ import lazy_loader as lazy
 
 from pipelines.files import replaced_on_success
 from pipelines.markdown import markdown_table
+from pipelines.rows import insert_columns
 from pipelines.validation.checks import CURATED_KIND
 
 duckdb = lazy.load("duckdb", error_on_import=True)
@@ -233,17 +234,13 @@ def record_changes(con: duckdb.DuckDBPyConnection, diff: Diff, run_id: str, cons
          "figure_id": ", ".join(s.missing[:IDS_SHOWN]), "accepted_by": consent.by, "reason": consent.reason}
         for s in diff.shrinks if s.source_id in consent.sources
     ]  # fmt: skip
-    rows = [{name: row.get(name) for name in CHANGE_COLUMNS} for row in diff.rows + accepted]
+    rows = diff.rows + accepted
     if not rows:
         return
-    for row in rows:
-        row["run_id"] = run_id
-    columns = [name for name in CHANGE_COLUMNS if name != "recorded_at"]
-    con.executemany(
-        f"INSERT INTO changes ({', '.join(columns)}, recorded_at) "
-        f"VALUES ({', '.join('?' for _ in columns)}, current_timestamp)",
-        [[None if row[c] is None else str(row[c]) for c in columns] for row in rows],
-    )
+    values = {name: [None if row.get(name) is None else str(row[name]) for row in rows] for name in CHANGE_COLUMNS}
+    values["run_id"] = [run_id] * len(rows)
+    del values["recorded_at"]
+    insert_columns(con, "changes", values, {"recorded_at": "current_timestamp"})
 
 
 def run_changes(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> list[dict[str, object]]:

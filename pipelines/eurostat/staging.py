@@ -24,6 +24,7 @@ from pipelines.eurostat.snapshots import Snapshot
 from pipelines.exports import write_csv
 from pipelines.files import replaced_on_success
 from pipelines.layout import Layout
+from pipelines.rows import insert_columns
 from pipelines.schema import OBSERVATION_COLUMNS
 from pipelines.schema import ROW_NUMBER as ROW_LOCATOR
 from pipelines.sources import Dataset
@@ -71,7 +72,8 @@ def connect(scratch_dir: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB that spills to `scratch_dir` rather than growing with the data."""
     con = duckdb.connect(config={**DUCKDB_SETTINGS, "temp_directory": str(scratch_dir / ".duckdb_tmp")})
     con.execute("CREATE TEMP TABLE geo_map (geo VARCHAR PRIMARY KEY, jurisdiction VARCHAR)")
-    con.executemany("INSERT INTO geo_map VALUES (?, ?)", geo_table())
+    geos, jurisdictions = zip(*geo_table(), strict=True)
+    insert_columns(con, "geo_map", {"geo": geos, "jurisdiction": jurisdictions})
     return con
 
 

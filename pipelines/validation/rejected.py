@@ -14,6 +14,7 @@ import lazy_loader as lazy
 from pipelines.exports import FORMULA_STARTS, write_csv
 from pipelines.layout import Layout
 from pipelines.problems import Problem
+from pipelines.rows import insert_columns
 
 duckdb = lazy.load("duckdb", error_on_import=True)
 
@@ -55,12 +56,8 @@ def _append_to_log(path: Path, rows: list[dict[str, object]]) -> None:
         try:
             with duckdb.connect(str(path)) as con:
                 con.execute(LOG_SQL)
-                placeholders = ", ".join("?" for _ in REJECTED_COLUMNS)
-                columns = ", ".join(f'"{c}"' for c in REJECTED_COLUMNS)
-                con.executemany(
-                    f"INSERT INTO rejected_rows ({columns}) VALUES ({placeholders})",
-                    [[None if row[c] is None else str(row[c]) for c in REJECTED_COLUMNS] for row in rows],
-                )
+                values = {c: [None if row[c] is None else str(row[c]) for row in rows] for c in REJECTED_COLUMNS}
+                insert_columns(con, "rejected_rows", values)
             return
         except duckdb.IOException:
             if time.monotonic() > deadline:
