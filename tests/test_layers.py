@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "pipelines.problems", "pipelines.layout", "pipelines.schema", "pipelines.files", "pipelines.exports",
             "pipelines.provenance", "pipelines.vocabulary", "pipelines.markdown", "pipelines.wording",
             "pipelines.progress", "pipelines.processes",
-            "pipelines.columns",
+            "pipelines.columns", "pipelines.rows",
         ),
     ),
     ("sources", ("pipelines.sheets", "pipelines.spreadsheets", "pipelines.sources", "pipelines.eurostat")),
