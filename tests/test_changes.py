@@ -10,6 +10,8 @@ import dagster as dg
 import duckdb
 import pytest
 from eurostat_server import Answer, EurostatStub
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_eurostat import run as run_dataset
 
 from conftest import BuiltRun, copy_sources, failure_text, materialise
@@ -20,6 +22,7 @@ from pipelines.eurostat import client, snapshots
 from pipelines.eurostat.errors import SnapshotError
 from pipelines.layout import Layout
 from pipelines.provenance import sha256_of, sidecar_path
+from pipelines.rows import insert_columns
 from pipelines.sources import read_registry
 from pipelines.versions import observed_versions
 
@@ -259,3 +262,16 @@ def test_change_log_after_a_corrected_an_added_and_a_removed_figure(project):
 
 def test_every_column_of_changes_is_described():
     assert all(columns.describe("changes", name) for name in CHANGE_COLUMNS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text(), st.none() | st.text()), max_size=40))
+def test_rows_inserted_in_one_statement_come_back_as_they_went_in(pairs):
+    """`insert_columns` keeps every value, None as NULL, quotes and any text as they are, in order; a computed
+    column gets its SQL expression."""
+    with duckdb.connect() as con:
+        con.execute('CREATE TABLE t (n INTEGER, "a name" VARCHAR, other VARCHAR, stamped TIMESTAMPTZ)')
+        values = {"n": list(range(len(pairs))), "a name": [a for a, _ in pairs], "other": [b for _, b in pairs]}
+        insert_columns(con, "t", values, {"stamped": "current_timestamp"})
+        rows = con.execute('SELECT "a name", other, stamped IS NOT NULL FROM t ORDER BY n').fetchall()
+    assert rows == [(a, b, True) for a, b in pairs]
