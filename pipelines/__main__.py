@@ -174,6 +174,8 @@ def report(jurisdictions: str | None, first_year: int | None, last_year: int | N
           f"PDF pages in {target}/")  # fmt: skip
     for path in sorted(built.files.values()):
         print(f"  {path.name}")
+    if built.pdf_missing_glyphs:
+        print(f"report.pdf shows these characters as boxes: {' '.join(built.pdf_missing_glyphs)}", file=sys.stderr)
     return 0
 
 

@@ -181,12 +181,15 @@ def report_assets(layout: Layout) -> list[dg.AssetsDefinition]:
         out = layout.report_dir if selection.everything else layout.report_dir / "selections" / selection.slug()
         report = build_report(layout, selection, out, log=context.log.info)
         context.log.info(f"report pack for {selection.describe()} in {layout.relative(out)}")
+        if report.pdf_missing_glyphs:
+            context.log.warning(f"report.pdf shows these characters as boxes: {' '.join(report.pdf_missing_glyphs)}")
         return dg.MaterializeResult(
             metadata={
                 "selection": selection.describe(),
                 "charts": report.charts,
                 "figures_cited": report.figures,
                 "pdf_pages": report.pdf_pages,
+                "pdf_missing_glyphs": " ".join(report.pdf_missing_glyphs) or "none",
                 **{f"file_{kind}": dg.MetadataValue.path(layout.relative(path)) for kind, path in report.files.items()},
             }
         )

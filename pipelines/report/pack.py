@@ -24,6 +24,7 @@ class Report:
     charts: int
     figures: int
     pdf_pages: int
+    pdf_missing_glyphs: tuple[str, ...]  # characters the PDF shows as boxes (none: every text is drawable)
 
 
 def build_report(
@@ -54,11 +55,11 @@ def build_report(
             progress.advance("index.html")
             files["docx"] = docx.write_docx(out / "report.docx", content)
             progress.advance("report.docx")
-        files["pdf"], pages = pdf_written()
+        files["pdf"], pages, missing = pdf_written()
         progress.advance("report.pdf")
     _remove_unused_charts(out / CHARTS_DIR, content)
     figures = len({figure["figure_id"] for chart in content.charts for figure in chart.figures})
-    return Report(files, len(content.charts), figures, pages)
+    return Report(files, len(content.charts), figures, pages, missing)
 
 
 _JOB: Callable | None = None  # what the forked process runs: it inherits it, so only the result is pickled

@@ -380,9 +380,15 @@ def _kept_image(pdf, png: Path) -> Iterator[None]:
     _keep_pixels(png, key, pdf.image_cache.images.get(name))
 
 
-def write_pdf(target: Path, content: Content) -> tuple[Path, int]:
-    """Write the PDF, replacing the last one only when complete; return its path and page count."""
+def write_pdf(target: Path, content: Content) -> tuple[Path, int, tuple[str, ...]]:
+    """Write the PDF, replacing the last one only when complete; return its path, its page count and the
+    characters it shows as boxes (`missing_glyphs`)."""
     pdf = render_pdf(content)
     with replaced_on_success(target) as temporary:
         pdf.output(str(temporary))
-    return target, pdf.pages_count
+    return target, pdf.pages_count, missing_glyphs(pdf)
+
+
+def missing_glyphs(pdf) -> tuple[str, ...]:
+    """The characters written in a font that has no glyph for them: the PDF shows each as a box."""
+    return tuple(sorted({chr(code) for font in pdf.fonts.values() for code in getattr(font, "missing_glyphs", ())}))
