@@ -42,7 +42,10 @@ class Progress:
             self.stream.write(CLEAR_LINE + line + ("\n" if self.done == self.total else ""))
             self.stream.flush()
         elif milestone:
-            print(line, file=self.stream, flush=True)
+            # One write: print() writes the newline apart, and with output unbuffered, a log line written to
+            # stderr in between landed on the same line of a file holding both streams.
+            self.stream.write(line + "\n")
+            self.stream.flush()
         if milestone:
             if self.live and self.done < self.total:
                 self.stream.write(CLEAR_LINE)

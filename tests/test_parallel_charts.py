@@ -37,11 +37,25 @@ def test_charts_drawn_one_at_a_time_are_byte_identical_to_those_drawn_in_paralle
     assert log[-1].startswith(f"charts: {len(serial)}/{len(serial)}, ")
 
 
+class _Writes(io.StringIO):
+    """A text stream that also keeps each write apart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
 def test_progress_writes_plain_lines_when_not_a_terminal_and_logs_every_ten():
-    stream, logged = io.StringIO(), []
+    stream, logged = _Writes(), []
     progress = Progress("charts", 23, logged.append, stream)
     for number in range(23):
         progress.advance(f"chart_{number}")
+    # each line in one write, so that a log line on stderr cannot land inside it where both go to one file
+    assert all(write.endswith("\n") and write.count("\n") == 1 for write in stream.writes), stream.writes
     lines = stream.getvalue().splitlines()
     assert [line.split(",")[0] for line in lines] == ["charts: 10/23", "charts: 20/23", "charts: 23/23"]
     assert lines[-1].endswith("drew chart_22") and "\r" not in stream.getvalue()
