@@ -237,9 +237,11 @@ def record_changes(con: duckdb.DuckDBPyConnection, diff: Diff, run_id: str, cons
     rows = diff.rows + accepted
     if not rows:
         return
-    values = {name: [None if row.get(name) is None else str(row[name]) for row in rows] for name in CHANGE_COLUMNS}
-    values["run_id"] = [run_id] * len(rows)
-    del values["recorded_at"]
+    values = {"run_id": [run_id] * len(rows)} | {
+        name: [None if row.get(name) is None else str(row[name]) for row in rows]
+        for name in CHANGE_COLUMNS
+        if name not in ("run_id", "recorded_at")
+    }
     insert_columns(con, "changes", values, {"recorded_at": "current_timestamp"})
 
 
