@@ -20,7 +20,7 @@ import lazy_loader as lazy
 
 from pipelines.files import replaced_on_success
 from pipelines.markdown import markdown_table
-from pipelines.rows import insert_columns
+from pipelines.rows import insert_columns, texts
 from pipelines.validation.checks import CURATED_KIND
 
 duckdb = lazy.load("duckdb", error_on_import=True)
@@ -238,9 +238,7 @@ def record_changes(con: duckdb.DuckDBPyConnection, diff: Diff, run_id: str, cons
     if not rows:
         return
     values = {"run_id": [run_id] * len(rows)} | {
-        name: [None if row.get(name) is None else str(row[name]) for row in rows]
-        for name in CHANGE_COLUMNS
-        if name not in ("run_id", "recorded_at")
+        name: texts(row.get(name) for row in rows) for name in CHANGE_COLUMNS if name not in ("run_id", "recorded_at")
     }
     insert_columns(con, "changes", values, {"recorded_at": "current_timestamp"})
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import lazy_loader as lazy
 
@@ -22,3 +22,8 @@ def insert_columns(
     names = ", ".join(f'"{name}"' for name in [*values, *computed])
     selected = ", ".join(["unnest(?)"] * len(values) + list(computed.values()))
     con.execute(f"INSERT INTO {table} ({names}) SELECT {selected}", [list(column) for column in values.values()])
+
+
+def texts(values: Iterable[object]) -> list[str | None]:
+    """Values for a text column: each as its text, None kept as NULL."""
+    return [None if value is None else str(value) for value in values]

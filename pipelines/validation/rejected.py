@@ -14,7 +14,7 @@ import lazy_loader as lazy
 from pipelines.exports import FORMULA_STARTS, write_csv
 from pipelines.layout import Layout
 from pipelines.problems import Problem
-from pipelines.rows import insert_columns
+from pipelines.rows import insert_columns, texts
 
 duckdb = lazy.load("duckdb", error_on_import=True)
 
@@ -56,7 +56,7 @@ def _append_to_log(path: Path, rows: list[dict[str, object]]) -> None:
         try:
             with duckdb.connect(str(path)) as con:
                 con.execute(LOG_SQL)
-                values = {c: [None if row[c] is None else str(row[c]) for row in rows] for c in REJECTED_COLUMNS}
+                values = {c: texts(row[c] for row in rows) for c in REJECTED_COLUMNS}
                 insert_columns(con, "rejected_rows", values)
             return
         except duckdb.IOException:
