@@ -25,9 +25,9 @@ from pipelines.definitions import build_definitions
 from pipelines.layout import Layout
 from pipelines.problems import BadInputError, Problem
 from pipelines.validation.checks import ERROR, WARN, severity_for, validate_staged
-from pipelines.validation.expectations import validate_frame
+from pipelines.validation.expectations import SKIP_MISSING, _prepared, _validated_by_gx, validate_frame
 from pipelines.validation.rejected import record_rejected
-from pipelines.validation.rules import observation_suite
+from pipelines.validation.rules import Kind, Rule, Suite, observation_suite
 from pipelines.validation.sql import validate_table
 from pipelines.validation.staging import conclude_checks, observations_check_spec
 from pipelines.validation.warehouse_checks import warehouse_checks
@@ -82,6 +82,37 @@ def test_great_expectations_and_duckdb_agree_on_every_rule():
         "source_url_web": {"6"},
         "figure_id_unique": {"7", "8"},
     }
+
+
+NOTHING_TO_CHECK = (
+    Rule("in_set", Kind.IN_SET, "cell", "a", values=frozenset({"a"})),
+    Rule("pair", Kind.PAIR_IN_SET, "cell", "a with b", other="other", values=frozenset({("a", "b")})),
+    Rule("matches", Kind.MATCHES, "cell", "a", pattern="^a$"),
+    Rule("not_matches", Kind.NOT_MATCHES, "cell", "not a", pattern="^a$"),
+    Rule("between", Kind.BETWEEN, "cell", "0 or more", minimum=0),
+    Rule("between_dates", Kind.BETWEEN, "cell", "by 2020", maximum=date(2020, 1, 1)),
+    Rule("between_iso_text", Kind.BETWEEN, "cell", "by 2020", maximum="2020-01-01"),
+    Rule("whole", Kind.WHOLE, "cell", "a whole number"),
+    Rule("only_for_dem", Kind.BETWEEN, "number", "by 2001", maximum=0, only_where=("unit", frozenset({"DEM"}))),
+)
+
+
+@pytest.mark.parametrize(
+    "missing", [None, float("nan"), pd.NaT, pd.NA, "no rows"], ids=["None", "nan", "NaT", "NA", "no-rows"]
+)
+def test_rules_with_no_cell_to_check_pass_as_great_expectations_says_they_do(missing):
+    """A rule of a kind that passes over missing cells, on a column with no cell present (or only on rows that
+    are absent), passes without asking Great Expectations: asked, it says the same."""
+    assert {rule.kind for rule in NOTHING_TO_CHECK} == SKIP_MISSING
+    rows = 0 if isinstance(missing, str) else 3
+    frame = pd.DataFrame(
+        {"cell": [missing] * rows, "other": [missing] * rows, "number": [5] * rows, "unit": ["EUR"] * rows}
+    )
+    frame["_row"] = [str(i + 2) for i in range(rows)]
+    suite = Suite("nothing_to_check", NOTHING_TO_CHECK)
+    asked = _validated_by_gx(_prepared(frame, suite), suite.name, suite.rules, "sheet.csv")
+    assert validate_frame(frame, suite, "sheet.csv") == [asked[rule.name] for rule in suite.rules]
+    assert all(result.passed for result in asked.values())
 
 
 def test_pair_rules_and_rules_for_some_rows_find_the_rows_duckdb_finds_and_show_the_cell():

@@ -210,12 +210,28 @@ def validate_frame(frame: pd.DataFrame, suite: Suite, file: str) -> list[RuleRes
 
 
 def _validate_here(frame: pd.DataFrame, suite: Suite, file: str) -> list[RuleResult]:
-    """Validate every rule for pass or fail first, then the failed ones again for the rows and values that broke
+    """Ask Great Expectations about every rule with a cell to check; a rule of a kind that passes over missing
+    cells, on a column with none present (a currency no row is stated in), passes without asking it."""
+    prepared = _prepared(frame, suite)
+    asked = _validated_by_gx(
+        prepared, suite.name, tuple(r for r in suite.rules if not _nothing_to_check(r, prepared)), file
+    )
+    return [asked[rule.name] if rule.name in asked else RuleResult(rule, 0, ()) for rule in suite.rules]
+
+
+def _nothing_to_check(rule: Rule, prepared: pd.DataFrame) -> bool:
+    column = _checked_column(rule)
+    return rule.kind in SKIP_MISSING and column in prepared and not prepared[column].notna().any()
+
+
+def _validated_by_gx(prepared: pd.DataFrame, name: str, rules: tuple[Rule, ...], file: str) -> dict[str, RuleResult]:
+    """Validate the rules for pass or fail first, then the failed ones again for the rows and values that broke
     them: Great Expectations' complete results cost twice the time, and most runs pass every rule."""
+    if not rules:
+        return {}
     batch_definition = _batch_definition()  # first: it switches analytics off before GX is imported
     import great_expectations as gx
 
-    prepared = _prepared(frame, suite)
     index_columns = [c for c in (ROW_FILE, ROW_NUMBER) if c in prepared.columns]
     batch = batch_definition.get_batch(batch_parameters={"dataframe": prepared})
 
@@ -226,17 +242,17 @@ def _validate_here(frame: pd.DataFrame, suite: Suite, file: str) -> list[RuleRes
             expectation.meta = {"rule": rule.name}
             expectations.append(expectation)
         validation = batch.validate(
-            gx.ExpectationSuite(name=suite.name, expectations=expectations), result_format=result_format
+            gx.ExpectationSuite(name=name, expectations=expectations), result_format=result_format
         )
         # Great Expectations reports in its own order: match each result to its rule by name.
         return {outcome.expectation_config.meta["rule"]: outcome for outcome in validation.results}
 
-    by_rule = validate(suite.rules, {"result_format": "BOOLEAN_ONLY"})
-    failed = tuple(rule for rule in suite.rules if not by_rule[rule.name].success)
+    by_rule = validate(rules, {"result_format": "BOOLEAN_ONLY"})
+    failed = tuple(rule for rule in rules if not by_rule[rule.name].success)
     if failed:
         complete = {"result_format": "COMPLETE", "unexpected_index_column_names": index_columns}
         by_rule |= validate(failed, complete)
-    return [_rule_result(rule, by_rule[rule.name], file) for rule in suite.rules]
+    return {rule.name: _rule_result(rule, by_rule[rule.name], file) for rule in rules}
 
 
 def _rule_result(rule: Rule, outcome: Any, file: str) -> RuleResult:
