@@ -1,8 +1,10 @@
 """Shared fixtures: a temporary copy of the project's data, materialised for real with Dagster."""
 
 import csv
+import json
 import os
 import shutil
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,46 @@ def copy_sources(target: Path) -> Layout:
     """A fresh project root holding a copy of the committed raw data only."""
     shutil.copytree(REPO / "data" / "raw", target / "data" / "raw")
     return Layout(target)
+
+
+def graphql(url: str, query: str, variables: dict | None = None) -> dict:
+    """Ask the GraphQL API of the Dagster webserver at `url`; an error in the answer fails the test."""
+    body = json.dumps({"query": query, "variables": variables or {}}).encode("utf-8")
+    request = urllib.request.Request(f"{url}/graphql", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        answer = json.load(response)
+    assert "errors" not in answer, answer["errors"]
+    return answer["data"]
+
+
+def set_sensor(url: str, sensor: str, running: bool) -> None:
+    """Start or stop a sensor of the served code location, as its switch in the UI does."""
+    repositories = "{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }"
+    [repository] = graphql(url, repositories)["repositoriesOrError"]["nodes"]
+    selector = {
+        "repositoryLocationName": repository["location"]["name"],
+        "repositoryName": repository["name"],
+        "sensorName": sensor,
+    }
+    if running:
+        start = (
+            "mutation($s: SensorSelector!) { startSensor(sensorSelector: $s) { "
+            "... on Sensor { sensorState { status } } } }"
+        )
+        state = graphql(url, start, {"s": selector})["startSensor"]["sensorState"]
+    else:
+        find = (
+            "query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { "
+            "... on Sensor { jobOriginId sensorState { selectorId } } } }"
+        )
+        found = graphql(url, find, {"s": selector})["sensorOrError"]
+        stop = (
+            "mutation($o: String!, $i: String!) { stopSensor(jobOriginId: $o, jobSelectorId: $i) { "
+            "... on StopSensorMutationResult { instigationState { status } } } }"
+        )
+        ids = {"o": found["jobOriginId"], "i": found["sensorState"]["selectorId"]}
+        state = graphql(url, stop, ids)["stopSensor"]["instigationState"]
+    assert state["status"] == ("RUNNING" if running else "STOPPED"), state
 
 
 def keep_jurisdictions(sheet: Path, codes: set[str]) -> None:

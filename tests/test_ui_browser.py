@@ -21,7 +21,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import REPO, copy_sources, keep_jurisdictions
+from conftest import REPO, copy_sources, graphql, keep_jurisdictions, set_sensor
 from pipelines.definitions import build_definitions
 from pipelines.layout import Layout
 from pipelines.publish import URL_ENV
@@ -54,12 +54,7 @@ class UI:
     ready_seconds: float
 
     def graphql(self, query: str, variables: dict | None = None) -> dict:
-        body = json.dumps({"query": query, "variables": variables or {}}).encode("utf-8")
-        request = urllib.request.Request(f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            answer = json.load(response)
-        assert "errors" not in answer, answer["errors"]
-        return answer["data"]
+        return graphql(self.url, query, variables)
 
     def processes(self) -> list[psutil.Process]:
         launcher = psutil.Process(self.process.pid)
@@ -363,17 +358,20 @@ def test_the_kazakhstan_chart_shows_its_thumbnail(ui, materialised, page):
     page.screenshot(path=ARTIFACTS / "chart-thumbnail.png")
 
 
-def test_a_failed_run_raises_an_alert_under_the_daemon(ui, materialised, page):
+def test_a_failed_run_raises_an_alert_under_the_daemon(ui, materialised, page, tmp_path):
     sheet = ui.layout.figures_dir / "enforcement_figures.csv"
-    good = sheet.read_text(encoding="utf-8")
-    lines = good.splitlines()
+    kept = shutil.copy2(sheet, tmp_path / sheet.name)  # its bytes and modification time
+    lines = sheet.read_text(encoding="utf-8").splitlines()
+    # This test launches the failing run itself: the raw-files sensor would start another for the broken sheet.
+    set_sensor(ui.url, "raw_files_changed", running=False)
     sheet.write_text("\n".join([lines[0], lines[1].replace(",136000,", ",lots,"), *lines[2:]]) + "\n", "utf-8")
     try:
         run_id = launch(ui, "rebuild_everything")
         assert finished_status(ui, run_id) == "FAILURE"
         alerts = wait_for(lambda: list(ui.layout.alerts_dir.glob(f"*run_failure-{run_id[:8]}.json")), "an alert", ui)
     finally:
-        sheet.write_text(good, encoding="utf-8")
+        shutil.copy2(kept, sheet)  # as it was, modification time included: the sensor finds nothing changed
+        set_sensor(ui.url, "raw_files_changed", running=True)
     record = json.loads(alerts[0].read_text(encoding="utf-8"))
     assert "lots" in record["message"] and record["link"] == f"{ui.url}/runs/{run_id}"
     page.goto(f"{ui.url}/runs/{run_id}", wait_until="networkidle")
