@@ -363,10 +363,10 @@ def test_a_failed_run_raises_an_alert_under_the_daemon(ui, materialised, page, t
     sheet = ui.layout.figures_dir / "enforcement_figures.csv"
     kept = shutil.copy2(sheet, tmp_path / sheet.name)  # its bytes and modification time
     lines = sheet.read_text(encoding="utf-8").splitlines()
-    # This test launches the failing run itself: the raw-files sensor would start another for the broken sheet.
-    set_sensor(ui.url, "raw_files_changed", running=False)
-    sheet.write_text("\n".join([lines[0], lines[1].replace(",136000,", ",lots,"), *lines[2:]]) + "\n", "utf-8")
     try:
+        # This test launches the failing run itself: the raw-files sensor would start another for the broken sheet.
+        set_sensor(ui.url, "raw_files_changed", running=False)
+        sheet.write_text("\n".join([lines[0], lines[1].replace(",136000,", ",lots,"), *lines[2:]]) + "\n", "utf-8")
         run_id = launch(ui, "rebuild_everything")
         assert finished_status(ui, run_id) == "FAILURE"
         alerts = wait_for(lambda: list(ui.layout.alerts_dir.glob(f"*run_failure-{run_id[:8]}.json")), "an alert", ui)
