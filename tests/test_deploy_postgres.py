@@ -7,7 +7,6 @@ a developer's machine and fails under CI=true.
 """
 
 import glob
-import json
 import os
 import shutil
 import signal
@@ -17,7 +16,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +27,7 @@ import pytest
 import yaml
 from psycopg import errors, sql
 
-from conftest import REPO, copy_sources, failure_text, keep_jurisdictions, set_sensor
+from conftest import REPO, copy_sources, failure_text, graphql, keep_jurisdictions, set_sensor
 from pipelines.assets.publish import PUBLISH_KEY
 from pipelines.definitions import build_definitions
 from pipelines.layout import Layout
@@ -342,6 +340,10 @@ class Services:
     webserver_port: int
     layout: Layout
 
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.webserver_port}"
+
     def daemon(self) -> subprocess.Popen:
         bin_dir = Path(sys.executable).parent
         return _start([str(bin_dir / "dagster-daemon"), "run", "-w", str(DEPLOY / "workspace.yaml")],
@@ -402,7 +404,7 @@ def services(team: Team, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         _wait(lambda: _location_loaded(served), "the webserver", logs=(logs / "webserver.log",))
         # The tests here are about the queue, the pools and restarts. The automation sensor would start runs of
         # their own for the charts the job leaves stale (tests/test_automation.py covers it): it is switched off.
-        set_sensor(f"http://127.0.0.1:{web_port}", "update_downstream_assets", running=False)
+        set_sensor(served.url, "update_downstream_assets", running=False)
         yield served
     finally:
         for process in reversed(started):
@@ -414,15 +416,9 @@ def _location_loaded(services: Services) -> bool:
         "{ repositoriesOrError { ... on RepositoryConnection { nodes { location { name } "
         "jobs { name } assetNodes { assetKey { path } } } } } }"
     )
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{services.webserver_port}/graphql",
-        data=json.dumps({"query": query}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            nodes = json.load(response)["data"]["repositoriesOrError"]["nodes"]
-    except (OSError, KeyError, TypeError):
+        nodes = graphql(services.url, query)["repositoriesOrError"]["nodes"]
+    except (OSError, KeyError, TypeError, AssertionError):  # not answering yet, or the location still loading
         return False
     return any(
         node["location"]["name"] == "enforcement"
