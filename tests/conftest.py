@@ -1,6 +1,7 @@
 """Shared fixtures: a temporary copy of the project's data, materialised for real with Dagster."""
 
 import csv
+import hashlib
 import json
 import os
 import shutil
@@ -9,10 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import numpy as np
 import pytest
+import yaml
 from filelock import FileLock
 
 from pipelines.definitions import build_definitions
+from pipelines.eurostat.geo import jurisdiction_for
 from pipelines.layout import Layout
 from pipelines.versions import observed_versions
 
@@ -66,13 +70,46 @@ def set_sensor(url: str, sensor: str, running: bool) -> None:
     assert state["status"] == ("RUNNING" if running else "STOPPED"), state
 
 
-def keep_jurisdictions(sheet: Path, codes: set[str]) -> None:
-    """Cut a figure sheet to the rows of `codes` (in their order, the header kept)."""
+def keep_places(layout: Layout, codes: set[str]) -> None:
+    """Cut the figure sheet and every Eurostat snapshot to the places `codes` (ISO 3166-1 alpha-3 or aggregates):
+    every source, asset and group stays, with a fraction of the rows and charts."""
+    sheet = layout.figures_dir / "enforcement_figures.csv"
     with sheet.open(encoding="utf-8", newline="") as handle:
         header, *rows = list(csv.reader(handle))
     kept = [row for row in rows if row[header.index("jurisdiction_iso3")] in codes]
     with sheet.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows([header, *kept])
+    for record in layout.raw_dir.glob("eurostat/*/*.meta.yml"):
+        _keep_geos(record, codes)
+
+
+def _keep_geos(record: Path, codes: set[str]) -> None:
+    """Cut a JSON-stat snapshot to the geo codes of `codes`, its record's sha256 and size made to match (values
+    are keyed by their position in the grid of the document's dimensions)."""
+    snapshot = record.with_name(record.name.removesuffix(".meta.yml") + ".json")
+    document = json.loads(snapshot.read_text(encoding="utf-8"))
+    sizes, axis = document["size"], document["id"].index("geo")
+    category = document["dimension"]["geo"]["category"]
+    old = sorted(category["index"], key=category["index"].get)
+    kept = [geo for geo in old if jurisdiction_for(geo) in codes]
+    category["index"] = {geo: position for position, geo in enumerate(kept)}
+    if "label" in category:
+        category["label"] = {geo: category["label"][geo] for geo in kept}
+    new_sizes = [*sizes[:axis], len(kept), *sizes[axis + 1 :]]
+    for part in ("value", "status"):
+        cut = {}
+        for key, cell in document.get(part, {}).items():
+            position = [int(i) for i in np.unravel_index(int(key), sizes)]
+            if old[position[axis]] in kept:
+                position[axis] = kept.index(old[position[axis]])
+                cut[str(np.ravel_multi_index(position, new_sizes))] = cell
+        document[part] = cut
+    document["size"] = new_sizes
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    snapshot.write_bytes(body)
+    meta = yaml.safe_load(record.read_text(encoding="utf-8"))
+    meta |= {"sha256": hashlib.sha256(body).hexdigest(), "size_bytes": len(body)}
+    record.write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def materialise(

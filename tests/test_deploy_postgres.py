@@ -27,7 +27,7 @@ import pytest
 import yaml
 from psycopg import errors, sql
 
-from conftest import REPO, copy_sources, failure_text, graphql, keep_jurisdictions, set_sensor
+from conftest import REPO, copy_sources, failure_text, graphql, keep_places, set_sensor
 from pipelines.assets.publish import PUBLISH_KEY
 from pipelines.definitions import build_definitions
 from pipelines.layout import Layout
@@ -156,10 +156,10 @@ def team(postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(scope="module")
 def team_run(team: Team, tmp_path_factory: pytest.TempPathFactory) -> tuple[Layout, str]:
-    """The whole default job materialised once on the team instance, publishing to PostgreSQL (the sheet cut to
-    the places the served project keeps: every table still has rows to compare)."""
+    """The whole default job materialised once on the team instance, publishing to PostgreSQL (the sources cut
+    to the places the served project keeps: every table still has rows to compare)."""
     layout = copy_sources(tmp_path_factory.mktemp("team_run"))
-    keep_jurisdictions(layout.figures_dir / "enforcement_figures.csv", SERVED_PLACES)
+    keep_places(layout, SERVED_PLACES)
     with team.instance() as instance:
         result = build_definitions(layout).resolve_job_def(JOB).execute_in_process(instance=instance)
     assert result.success, failure_text(result)
@@ -374,10 +374,11 @@ def _grpc_serving(port: int) -> bool:
 def services(team: Team, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     """The code server (compose's command) and the webserver on the team instance, as in deploy/compose.yaml.
 
-    Every source, asset and job of the shipped project, with the sheet cut to a few places (EU28 for a conflict):
-    the daemon's runs then take seconds while the queue, pools and restarts are exercised just the same."""
+    Every source, asset and job of the shipped project, with the sheet and the Eurostat snapshots cut to a few
+    places (EU28 for a conflict): the daemon's runs then take seconds while the queue, pools and restarts are
+    exercised just the same."""
     layout = copy_sources(tmp_path_factory.mktemp("served"))
-    keep_jurisdictions(layout.figures_dir / "enforcement_figures.csv", SERVED_PLACES)
+    keep_places(layout, SERVED_PLACES)
     logs = tmp_path_factory.mktemp("service_logs")
     code_port, web_port = _free_port(), _free_port()
     env = {

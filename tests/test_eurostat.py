@@ -16,11 +16,12 @@ from eurostat_server import FIXTURES, Answer, EurostatStub
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import SHARED_REFERENCE, failure_text, materialise
+from conftest import REPO, SHARED_REFERENCE, copy_sources, failure_text, keep_places, materialise
 from pipelines.assets.warehouse import TABLE_DESCRIPTIONS
 from pipelines.definitions import build_definitions
 from pipelines.eurostat import client, formats, snapshots, staging
 from pipelines.eurostat.errors import SnapshotError
+from pipelines.eurostat.geo import jurisdiction_for
 from pipelines.eurostat.reconstruct import _document
 from pipelines.sources import read_registry
 from pipelines.versions import observed_versions
@@ -251,6 +252,27 @@ def test_jsonstat_cells_round_trip(tmp_path_factory, sizes, data):
     with (folder / "cells.csv").open(encoding="utf-8", newline="") as handle:
         decoded = {tuple(r[n] for n in names): (int(r["raw_value"]), r["flag"] or None) for r in csv.DictReader(handle)}
     assert decoded == cells
+
+
+def _decoded(path: Path, scratch: Path) -> tuple[list[str], dict[tuple, tuple]]:
+    """A JSON-stat file's dimension names and {codes: (value, flag)}, as the staging step reads them."""
+    names = formats._jsonstat_cells(path, path.name, scratch)
+    with scratch.open(encoding="utf-8", newline="") as handle:
+        return names, {tuple(r[n] for n in names): (r["raw_value"], r["flag"]) for r in csv.DictReader(handle)}
+
+
+def test_places_cut_for_the_service_tests_keep_each_kept_cell_and_a_true_record(tmp_path):
+    """keep_places (the UI and PostgreSQL tests' smaller project) moves no value to another place or year."""
+    places = {"KAZ", "DEU", "CZE", "EU28"}
+    layout = copy_sources(tmp_path / "cut")
+    keep_places(layout, places)
+    for dataset in read_registry(layout).datasets:
+        cut = snapshots.current_snapshot(dataset)  # its file matches its record's sha256 and size
+        shipped = REPO / cut.path.relative_to(layout.root)
+        names, full = _decoded(shipped, tmp_path / "full.csv")
+        expected = {key: cell for key, cell in full.items() if jurisdiction_for(key[names.index("geo")]) in places}
+        assert _decoded(cut.path, tmp_path / "cut.csv") == (names, expected) and expected, dataset.source_id
+        assert len(expected) < len(full), dataset.source_id
 
 
 def _product(lists):

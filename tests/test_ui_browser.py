@@ -21,7 +21,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import REPO, copy_sources, graphql, keep_jurisdictions, set_sensor
+from conftest import REPO, copy_sources, graphql, keep_places, set_sensor
 from pipelines.definitions import build_definitions
 from pipelines.layout import Layout
 from pipelines.publish import URL_ENV
@@ -88,9 +88,10 @@ def stop_and_confirm_nothing_is_left(process: subprocess.Popen, started: list[ps
 def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UI]:
     root = tmp_path_factory.mktemp("ui_project")
     layout = copy_sources(root)
-    # Every source, asset and group of the shipped project, with the sheet cut to a few places (EU28 for a
-    # conflict) so the UI's run draws a fraction of the charts; the shared build has the shipped data in full.
-    keep_jurisdictions(layout.figures_dir / "enforcement_figures.csv", {"KAZ", "DEU", "CZE", "EU28"})
+    # Every source, asset and group of the shipped project, with the sheet and the Eurostat snapshots cut to a few
+    # places (EU28 for a conflict) so the UI's run draws a fraction of the charts; the shared build has the shipped
+    # data in full.
+    keep_places(layout, {"KAZ", "DEU", "CZE", "EU28"})
     home = root / "dagster_home"
     home.mkdir()
     shutil.copy(REPO / "config" / "dagster.yaml", home / "dagster.yaml")
