@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import dagster as dg
@@ -459,53 +460,82 @@ def _interval(instance: dg.DagsterInstance, run_id: str, start, end, step_key: s
     return stamp(start), stamp(end)
 
 
-def test_two_runs_submitted_at_once_queue_and_never_write_the_warehouse_together(team: Team, services: Services):
-    daemon = services.daemon()
-    try:
-        with team.instance() as instance:
-            run_ids = _submit_at_once(services, 2)
-            for run_id in run_ids:
-                assert instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_ENQUEUED), "not queued"
-            logs = (services.logs / "daemon.log", services.logs / "code_server.log")
-            _wait(lambda: set(_statuses(instance, run_ids).values()) <= TERMINAL, "both runs", logs=logs)
-            assert set(_statuses(instance, run_ids).values()) == {dg.DagsterRunStatus.SUCCESS}
-            event = dg.DagsterEventType
-            writers = sorted(_interval(instance, r, event.STEP_START, event.STEP_SUCCESS, "warehouse") for r in run_ids)
-            runs = sorted(_interval(instance, r, event.RUN_START, event.RUN_SUCCESS) for r in run_ids)
-    finally:
-        _stop(daemon, grace=5)  # what it does on SIGTERM is not under test here
-    assert writers[0][1] <= writers[1][0], f"warehouse writers overlapped: {writers}"
-    # The global limit (4) would let both run at once: the pool of the warehouse writers kept the second queued.
-    assert runs[0][1] <= runs[1][0], f"runs overlapped: {runs}"
-    with team.server.connect("warehouse", "reporting", PASSWORDS["reporting"]) as pg:
-        assert pg.execute("SELECT count(*) FROM enforcement_served.observations").fetchone()[0] > 0
+@dataclass
+class QueueRecord:
+    """What happened to runs submitted at once while the daemon was killed and started again."""
+
+    run_ids: list[str]
+    enqueued: list[str]
+    started_first: list[str]
+    waiting_after_first: dict[str, dg.DagsterRunStatus]
+    finished: dict[str, dg.DagsterRunStatus]
+    left_unfinished: list[dg.DagsterRun]
+    writers: list[tuple[float, float]]
+    runs: list[tuple[float, float]]
 
 
-def test_killing_the_daemon_mid_run_loses_no_run(team: Team, services: Services):
+@pytest.fixture(scope="module")
+def queue_record(team: Team, services: Services) -> QueueRecord:
+    """Three runs of the job submitted at once under the daemon. While the first runs, the daemon is SIGKILLed;
+    once that run has finished, the daemon starts again and runs the other two from the queue, one at a time."""
     logs = (services.logs / "daemon.log", services.logs / "code_server.log")
     daemon = services.daemon()
     try:
         with team.instance() as instance:
-            run_ids = _submit_at_once(services, 2)
+            run_ids = _submit_at_once(services, 3)
+            enqueued = [r for r in run_ids if instance.all_logs(r, of_type=dg.DagsterEventType.RUN_ENQUEUED)]
             running = _wait(
                 lambda: [r for r, s in _statuses(instance, run_ids).items() if s == dg.DagsterRunStatus.STARTED],
                 "a run to start",
                 logs=logs,
             )
             _stop(daemon, signal.SIGKILL)
-            (first,) = running
-            (second,) = set(run_ids) - {first}
-            # The run worker does not belong to the daemon: the started run finishes; the other waits in the queue.
-            _wait(lambda: instance.get_run_by_id(first).status in TERMINAL, "the started run", logs=logs)
-            assert instance.get_run_by_id(first).status == dg.DagsterRunStatus.SUCCESS
+            # The run worker does not belong to the daemon: the started run finishes; the others wait in the queue.
+            _wait(
+                lambda: all(_statuses(instance, running)[r] in TERMINAL for r in running), "the started run", logs=logs
+            )
             time.sleep(2)
-            assert instance.get_run_by_id(second).status == dg.DagsterRunStatus.QUEUED
+            waiting = _statuses(instance, [r for r in run_ids if r not in running])
             daemon = services.daemon()
-            _wait(lambda: instance.get_run_by_id(second).status in TERMINAL, "the queued run", logs=logs)
-            assert _statuses(instance, run_ids) == dict.fromkeys(run_ids, dg.DagsterRunStatus.SUCCESS)
+            _wait(lambda: set(_statuses(instance, run_ids).values()) <= TERMINAL, "the queued runs", logs=logs)
             not_finished = [status for status in dg.DagsterRunStatus if status not in TERMINAL]
-            assert not instance.get_runs(dg.RunsFilter(statuses=not_finished))
-            for run_id in run_ids:
-                assert instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_SUCCESS)
+            finished = _statuses(instance, run_ids)
+            succeeded = [r for r in run_ids if finished[r] == dg.DagsterRunStatus.SUCCESS]
+            event = dg.DagsterEventType
+            return QueueRecord(
+                run_ids=run_ids,
+                enqueued=enqueued,
+                started_first=running,
+                waiting_after_first=waiting,
+                finished=finished,
+                left_unfinished=list(instance.get_runs(dg.RunsFilter(statuses=not_finished))),
+                writers=sorted(
+                    _interval(instance, r, event.STEP_START, event.STEP_SUCCESS, "warehouse") for r in succeeded
+                ),
+                runs=sorted(_interval(instance, r, event.RUN_START, event.RUN_SUCCESS) for r in succeeded),
+            )
     finally:
-        _stop(daemon, grace=5)
+        _stop(daemon, grace=5)  # what it does on SIGTERM is not under test here
+
+
+def test_runs_submitted_at_once_queue_and_never_write_the_warehouse_together(team: Team, queue_record: QueueRecord):
+    assert queue_record.enqueued == queue_record.run_ids, "not queued"
+    assert set(queue_record.finished.values()) == {dg.DagsterRunStatus.SUCCESS}
+    for earlier, later in pairwise(queue_record.writers):
+        assert earlier[1] <= later[0], f"warehouse writers overlapped: {queue_record.writers}"
+    # The global limit (4) would let the last two run at once under the restarted daemon: the pool of the
+    # warehouse writers kept the third queued.
+    for earlier, later in pairwise(queue_record.runs):
+        assert earlier[1] <= later[0], f"runs overlapped: {queue_record.runs}"
+    with team.server.connect("warehouse", "reporting", PASSWORDS["reporting"]) as pg:
+        assert pg.execute("SELECT count(*) FROM enforcement_served.observations").fetchone()[0] > 0
+
+
+def test_killing_the_daemon_mid_run_loses_no_run(queue_record: QueueRecord):
+    (first,) = queue_record.started_first
+    assert queue_record.finished[first] == dg.DagsterRunStatus.SUCCESS
+    assert queue_record.waiting_after_first == dict.fromkeys(
+        set(queue_record.run_ids) - {first}, dg.DagsterRunStatus.QUEUED
+    )
+    assert queue_record.finished == dict.fromkeys(queue_record.run_ids, dg.DagsterRunStatus.SUCCESS)
+    assert not queue_record.left_unfinished
