@@ -367,6 +367,10 @@ def test_a_failed_run_raises_an_alert_under_the_daemon(ui, materialised, page, t
     try:
         # This test launches the failing run itself: the raw-files sensor would start another for the broken sheet.
         set_sensor(ui.url, "raw_files_changed", running=False)
+        # The failed run materialises the broken sheet's raw asset before its check fails, so the automation sensor
+        # would rebuild from the restored sheet while the module stops the UI (tests/test_automation.py covers it):
+        # it stays off, this being the module's last test.
+        set_sensor(ui.url, "update_downstream_assets", running=False)
         sheet.write_text("\n".join([lines[0], lines[1].replace(",136000,", ",lots,"), *lines[2:]]) + "\n", "utf-8")
         run_id = launch(ui, "rebuild_everything")
         assert finished_status(ui, run_id) == "FAILURE"
