@@ -499,10 +499,10 @@ def layout_problems(fig) -> list[str]:
     figure_box = fig.bbox
     problems = [f"cannot draw: {label!r}" for label, _ in boxes if not renderable(label)]
     problems += [f"cut off: {label!r}" for label, box in boxes if _off(box, figure_box)]
-    for index, (label, box) in enumerate(boxes):
-        for other_label, other in boxes[index + 1 :]:
-            if _overlapping(box, other):
-                problems.append(f"overlap: {label!r} and {other_label!r}")
+    problems += [
+        f"overlap: {boxes[first][0]!r} and {boxes[second][0]!r}"
+        for first, second in _overlapping_pairs([box for _, box in boxes])
+    ]
     return problems + wording_problems(fig)
 
 
@@ -514,11 +514,19 @@ def _off(box, figure_box) -> bool:
     )  # fmt: skip
 
 
-def _overlapping(box, other) -> bool:
-    """Whether two text boxes share more than 4 square pixels."""
-    width = min(box.x1, other.x1) - max(box.x0, other.x0)
-    height = min(box.y1, other.y1) - max(box.y0, other.y0)
-    return bool(box.width and other.width) and max(width, 0) * max(height, 0) > 4
+def _overlapping_pairs(boxes: list) -> list[tuple[int, int]]:
+    """Each pair of positions (first < second, in order) of text boxes of some width that share more than 4
+    square pixels: measured for all pairs at once, as a chart may hold a hundred texts."""
+    import numpy as np
+
+    if len(boxes) < 2:
+        return []
+    x0, y0, x1, y1 = np.array([box.extents for box in boxes], dtype=float).T
+    width = np.minimum.outer(x1, x1) - np.maximum.outer(x0, x0)
+    height = np.minimum.outer(y1, y1) - np.maximum.outer(y0, y0)
+    wide = x1 != x0
+    shared = np.triu((np.maximum(width, 0) * np.maximum(height, 0) > 4) & np.outer(wide, wide), k=1)
+    return [(int(first), int(second)) for first, second in np.argwhere(shared)]
 
 
 def wording_problems(fig) -> list[str]:
@@ -555,10 +563,9 @@ def drop_if_crowded(fig, labels: list) -> None:
     renderer = fig.canvas.get_renderer()
     others = [*fig.texts, *(text for ax in fig.axes for text in ax.texts if text not in labels)]
     others = [text for text in others if text.get_visible() and text.get_text().strip()]
-    boxes = [text.get_window_extent(renderer) for text in labels]
-    other_boxes = [text.get_window_extent(renderer) for text in others]
-    crowded = any(_off(box, fig.bbox) for box in boxes) or any(
-        _overlapping(box, other) for index, box in enumerate(boxes) for other in [*boxes[index + 1 :], *other_boxes]
+    boxes = [text.get_window_extent(renderer) for text in [*labels, *others]]
+    crowded = any(_off(box, fig.bbox) for box in boxes[: len(labels)]) or any(
+        first < len(labels) for first, _ in _overlapping_pairs(boxes)
     )
     if crowded:
         for text in labels:
