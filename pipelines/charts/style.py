@@ -515,8 +515,8 @@ def _off(box, figure_box) -> bool:
 
 
 def _overlapping_pairs(boxes: list) -> list[tuple[int, int]]:
-    """Each pair of positions (first < second, in order) of text boxes of some width that share more than 4
-    square pixels: measured for all pairs at once, as a chart may hold a hundred texts."""
+    """Each pair of positions (first < second, in order) of text boxes that share more than 4 square pixels:
+    measured for all pairs at once, as a chart may hold a hundred texts."""
     import numpy as np
 
     if len(boxes) < 2:
@@ -524,8 +524,7 @@ def _overlapping_pairs(boxes: list) -> list[tuple[int, int]]:
     x0, y0, x1, y1 = np.array([box.extents for box in boxes], dtype=float).T
     width = np.minimum.outer(x1, x1) - np.maximum.outer(x0, x0)
     height = np.minimum.outer(y1, y1) - np.maximum.outer(y0, y0)
-    wide = x1 != x0
-    shared = np.triu((np.maximum(width, 0) * np.maximum(height, 0) > 4) & np.outer(wide, wide), k=1)
+    shared = np.triu(np.maximum(width, 0) * np.maximum(height, 0) > 4, k=1)
     return [(int(first), int(second)) for first, second in np.argwhere(shared)]
 
 
