@@ -8,7 +8,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-import yaml
+from pipelines.files import read_yaml
 
 CATALOG_FILE = Path(__file__).with_name("columns.yml")
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -19,7 +19,7 @@ EXTENDS = "extends"  # a view that has every column of another table first
 @cache
 def catalog() -> dict[str, dict[str, str]]:
     """Table or view → column → description, a view's inherited columns included."""
-    loaded = yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))
+    loaded = read_yaml(CATALOG_FILE)
     tables: dict[str, dict[str, str]] = {}
     for table, columns in loaded.items():
         base = tables[columns[EXTENDS]] if EXTENDS in columns else {}
@@ -34,7 +34,7 @@ def describe(table: str, column: str) -> str | None:
 
 def readme_section() -> str:
     """The README section listing every table's columns with their descriptions."""
-    loaded = yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))
+    loaded = read_yaml(CATALOG_FILE)
     parts = [README_START]
     for table, columns in loaded.items():
         parts += ["", f"`{table}`" + (f" (every column of `{columns[EXTENDS]}`, then):" if EXTENDS in columns else ":")]

@@ -1,9 +1,20 @@
-"""Writing outputs so that a failed run never destroys the last good one."""
+"""Reading the project's YAML files, and writing outputs so that a failed run never destroys the last good one."""
 
 import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import yaml
+
+# PyYAML's C parser (libyaml) where the wheel has it: the same documents, read about 7 times faster.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: Path) -> Any:
+    """The YAML document in `path`, of plain types only (as yaml.safe_load reads it)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
 
 
 def _alive(pid: int) -> bool:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from pipelines.files import read_yaml
 from pipelines.problems import BadInputError, Problem
 
 REQUIRED_ORIGIN_FIELDS = ("producer", "title", "citation_full", "date_accessed", "license")
@@ -48,7 +49,7 @@ def sidecar_path(data_file: Path) -> Path:
 def read_origin(meta_file: Path, shown_as: str) -> Origin:
     """Read and check an origin sidecar; every missing field is named."""
     try:
-        loaded = yaml.safe_load(meta_file.read_text(encoding="utf-8"))
+        loaded = read_yaml(meta_file)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise BadInputError([Problem(shown_as, None, None, None, f"a readable YAML file ({error})")]) from error
     fields = loaded.get("origin", loaded) if isinstance(loaded, dict) else None

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import yaml
 
 from pipelines import vocabulary
+from pipelines.files import read_yaml
 from pipelines.layout import Layout, UnsafePathError
 from pipelines.problems import BadInputError, Problem
 from pipelines.provenance import OPTIONAL_ORIGIN_FIELDS
@@ -98,7 +99,7 @@ def read_dataset(layout: Layout, path: Path) -> Dataset:
     """Read and check one registry file; every problem is named with the file and field."""
     shown = layout.relative(path)
     try:
-        entry = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entry = read_yaml(path)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise BadInputError([Problem(shown, None, None, None, f"a readable YAML file ({error})")]) from error
     if not isinstance(entry, dict):

@@ -16,6 +16,7 @@ import yaml
 
 from pipelines.eurostat import client, formats
 from pipelines.eurostat.errors import SnapshotError
+from pipelines.files import read_yaml
 from pipelines.provenance import sha256_of, sidecar_path
 from pipelines.sources import EUROSTAT_API, Dataset
 
@@ -89,7 +90,7 @@ def read_snapshot(data_file: Path) -> Snapshot:
     if not meta_file.exists():
         raise SnapshotError(f"{data_file}: snapshot file without its record (expected {meta_file.name})")
     try:
-        meta = yaml.safe_load(meta_file.read_text(encoding="utf-8"))
+        meta = read_yaml(meta_file)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise SnapshotError(f"{meta_file}: unreadable snapshot record ({error})") from error
     missing = [name for name in REQUIRED_META if not isinstance(meta, dict) or not meta.get(name)]
