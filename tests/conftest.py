@@ -234,6 +234,18 @@ def small(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     return Layout(shared / "small")
 
 
+def fingerprint(layout: Layout) -> dict[str, str]:
+    """sha256 of the warehouse and every chart file."""
+    files = [layout.warehouse_path, *sorted(layout.charts_dir.glob("*.*"))]
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
+
+
+@pytest.fixture(scope="session")
+def built_fingerprint(built: Layout) -> dict[str, str]:
+    """The fingerprint of the shared build, which every copy of it has until it is changed."""
+    return fingerprint(built)
+
+
 @pytest.fixture
 def built_copy(built: Layout, tmp_path: Path) -> Layout:
     """A private copy of the built project, for tests that change or break it."""

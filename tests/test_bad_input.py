@@ -4,7 +4,6 @@ its rows or the file are kept as rejected, and the last good warehouse and chart
 
 import csv
 import datetime as dt
-import hashlib
 import os
 import shutil
 from collections.abc import Callable
@@ -15,7 +14,7 @@ import duckdb
 import pytest
 from workbooks import typed, write_ods, write_xlsx
 
-from conftest import failure_text, materialisation, materialise
+from conftest import failure_text, fingerprint, materialisation, materialise
 from pipelines.layout import Layout
 from pipelines.versions import observed_versions
 
@@ -29,12 +28,6 @@ GOOD_ROW = (
 PESETAS_IN_2005 = GOOD_ROW.replace(
     "2020-01-01,2020-12-31,employers,fined,12,employers", "2005-01-01,2005-12-31,employers,fine_amount,12,ESP"
 )
-
-
-def fingerprint(layout: Layout) -> dict[str, str]:
-    """sha256 of the warehouse and every chart file."""
-    files = [layout.warehouse_path, *sorted(layout.charts_dir.glob("*.*"))]
-    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
 
 
 def header() -> str:
@@ -292,14 +285,14 @@ def test_corpus_is_large_enough():
 
 
 @pytest.mark.parametrize("case", SHEET_CASES, ids=[case.id for case in SHEET_CASES])
-def test_bad_input_fails_clearly_and_keeps_last_good_outputs(built_copy_for_the_warehouse_job, case):
-    fails_clearly_and_keeps_last_good_outputs(built_copy_for_the_warehouse_job, case)
+def test_bad_input_fails_clearly_and_keeps_last_good_outputs(built_copy_for_the_warehouse_job, built_fingerprint, case):
+    fails_clearly_and_keeps_last_good_outputs(built_copy_for_the_warehouse_job, built_fingerprint, case)
 
 
-def fails_clearly_and_keeps_last_good_outputs(built_copy: Layout, case: Case) -> None:
+def fails_clearly_and_keeps_last_good_outputs(built_copy: Layout, before: dict[str, str], case: Case) -> None:
     """Run the warehouse job on the broken copy (the sources whose files the case changed, then the warehouse, as
-    `make run` after that change); check the message, the kept outputs and the rejected rows."""
-    before = fingerprint(built_copy)
+    `make run` after that change); check the message, the kept outputs (`before`: the fingerprint of the copy as
+    made) and the rejected rows."""
     versions = observed_versions(built_copy)
     case.make(built_copy)
     result = materialise(built_copy, changed_since=versions)

@@ -6,5 +6,7 @@ from test_bad_input import WORKBOOK_CASES, fails_clearly_and_keeps_last_good_out
 
 
 @pytest.mark.parametrize("case", WORKBOOK_CASES, ids=[case.id for case in WORKBOOK_CASES])
-def test_bad_workbook_fails_clearly_and_keeps_last_good_outputs(built_copy_for_the_warehouse_job, case):
-    fails_clearly_and_keeps_last_good_outputs(built_copy_for_the_warehouse_job, case)
+def test_bad_workbook_fails_clearly_and_keeps_last_good_outputs(
+    built_copy_for_the_warehouse_job, built_fingerprint, case
+):
+    fails_clearly_and_keeps_last_good_outputs(built_copy_for_the_warehouse_job, built_fingerprint, case)

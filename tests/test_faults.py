@@ -10,10 +10,10 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from test_bad_input import fingerprint, set_cell
+from test_bad_input import set_cell
 from test_pipeline import SEED, query, shipped_rows
 
-from conftest import REPO, failure_text, materialise
+from conftest import REPO, failure_text, fingerprint, materialise
 from pipelines.definitions import build_definitions
 from pipelines.layout import Layout
 
