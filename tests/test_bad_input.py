@@ -113,6 +113,11 @@ def incomplete_origin(layout: Layout) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("  license:", "  licence_note:"), encoding="utf-8")
 
 
+def unreadable_origin(layout: Layout) -> None:
+    path = layout.root / SIDECAR
+    path.write_text(path.read_text(encoding="utf-8") + "notes: [an unclosed list\n", encoding="utf-8")
+
+
 def workbook(edit: Callable | None = None, name: str = "figures.xlsx", tabs: dict | None = None):
     """A workbook holding the good row in tab 'KAZ' (cells typed), with a copy of the origin sidecar;
     `edit(workbook)` then changes it with openpyxl."""
@@ -244,6 +249,7 @@ CASES = [
     Case("symlink-outside-data", symlink_out, ("linked.csv", "outside.csv", "a file inside data/"), ("", None, None), "figures_linked"),
     Case("unknown-source-type", set_cell(2, "source_type", "blog"), (CSV, "row 2", "column 'source_type'", "'blog'", "official_statistics"), ("2", "source_type", "blog")),
     Case("historic-currency-after-withdrawal", new_sheet(header() + "\n" + PESETAS_IN_2005 + "\n"), ("new.csv", "row 2", "column 'period_end'", "'2005-12-31'", "ESP (Spanish Peseta) is a historic ISO 4217 code, withdrawn 2002-03"), ("2", "period_end", "2005-12-31"), NEW),
+    Case("origin-not-yaml", unreadable_origin, ("enforcement_figures.meta.yml", "a readable YAML file", "line "), ("", None, None)),
     Case("origin-incomplete", incomplete_origin, ("enforcement_figures.meta.yml", "column 'license'", "a non-empty origin field"), ("", "license", "")),
 ]  # fmt: skip
 
