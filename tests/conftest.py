@@ -1,7 +1,6 @@
 """Shared fixtures: a temporary copy of the project's data, materialised for real with Dagster."""
 
 import csv
-import hashlib
 import json
 import os
 import shutil
@@ -17,7 +16,9 @@ from filelock import FileLock
 
 from pipelines.definitions import build_definitions
 from pipelines.eurostat.geo import jurisdiction_for
+from pipelines.files import read_yaml
 from pipelines.layout import Layout
+from pipelines.provenance import sha256_of
 from pipelines.versions import observed_versions
 
 REPO = Path(__file__).resolve().parent.parent
@@ -107,8 +108,7 @@ def _keep_geos(record: Path, codes: set[str]) -> None:
     document["size"] = new_sizes
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     snapshot.write_bytes(body)
-    meta = yaml.safe_load(record.read_text(encoding="utf-8"))
-    meta |= {"sha256": hashlib.sha256(body).hexdigest(), "size_bytes": len(body)}
+    meta = read_yaml(record) | {"sha256": sha256_of(snapshot), "size_bytes": len(body)}
     record.write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
@@ -237,7 +237,7 @@ def small(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 def fingerprint(layout: Layout) -> dict[str, str]:
     """sha256 of the warehouse and every chart file."""
     files = [layout.warehouse_path, *sorted(layout.charts_dir.glob("*.*"))]
-    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
+    return {path.name: sha256_of(path) for path in files}
 
 
 @pytest.fixture(scope="session")
