@@ -1,6 +1,7 @@
 """The validation bridge itself: rules run the same in Great Expectations and DuckDB, the quarantine policy,
 the sheet reader on any bytes, the checks as Dagster sees them, the run report and the rejected rows."""
 
+import contextlib
 import csv
 import os
 import pickle
@@ -24,8 +25,16 @@ from pipelines.automation import DOWNSTREAM_CONDITION
 from pipelines.definitions import build_definitions
 from pipelines.layout import Layout
 from pipelines.problems import BadInputError, Problem
+from pipelines.validation import expectations
 from pipelines.validation.checks import ERROR, WARN, severity_for, validate_staged
-from pipelines.validation.expectations import SKIP_MISSING, _prepared, _validated_by_gx, validate_frame
+from pipelines.validation.expectations import (
+    SKIP_MISSING,
+    _configurations_remembered,
+    _expectation,
+    _prepared,
+    _validated_by_gx,
+    validate_frame,
+)
 from pipelines.validation.rejected import record_rejected
 from pipelines.validation.rules import Kind, Rule, Suite, observation_suite
 from pipelines.validation.sql import validate_table
@@ -82,6 +91,24 @@ def test_great_expectations_and_duckdb_agree_on_every_rule():
         "source_url_web": {"6"},
         "figure_id_unique": {"7", "8"},
     }
+
+
+def test_each_expectation_builds_its_configuration_once_while_validated_and_the_results_are_the_same(monkeypatch):
+    """Great Expectations reads an expectation's configuration ~40 times a validation and rebuilds it on each
+    read; while a suite is validated the first one built is reused, and the results do not change."""
+    frame = spoil(observations())
+    suite = observation_suite(TODAY)
+    remembered = validate_frame(frame, suite, "sheet.csv")
+    jurisdictions = next(rule for rule in suite.rules if rule.name == "jurisdiction_known")
+    expectation = _expectation(jurisdictions)
+    assert expectation.configuration is not expectation.configuration
+    with _configurations_remembered():
+        assert expectation.configuration is expectation.configuration
+        assert expectation.configuration.kwargs["value_set"] == sorted(jurisdictions.values)
+    assert expectation.configuration is not expectation.configuration
+    monkeypatch.setattr(expectations, "_configurations_remembered", contextlib.nullcontext)
+    assert validate_frame(frame, suite, "sheet.csv") == remembered
+    assert failing_rows(remembered)["jurisdiction_known"] == {"4"}
 
 
 NOTHING_TO_CHECK = (
