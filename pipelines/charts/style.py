@@ -8,7 +8,9 @@ figure grows to fit its text instead of letting it overlap or run off the page.
 import base64
 import io
 import re
+import struct
 import unicodedata
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -29,7 +31,7 @@ GRID = "#DDDDDD"
 FONT = "DejaVu Sans"
 FORMATS = ("svg", "png", "pdf")
 PNG_DPI = 220
-PNG_COMPRESSION = 1  # zlib level: 1% larger files than level 6, written in 80% of the time
+PNG_COMPRESSION = 1  # zlib level: 1% larger files than level 6, written in 80% of the time (Pillow, filtered)
 THUMBNAIL_DPI = 40
 THUMBNAIL_MAX_PIXELS = 480
 THUMBNAIL_MAX_BYTES = 90_000
@@ -592,16 +594,43 @@ def save_format(fig, target: Path, extension: str) -> None:
 
 
 def _save_png(fig, target: Path) -> None:
-    """PNG at PNG_DPI without an alpha channel: the charts are opaque, and PIL encodes RGB faster than RGBA."""
-    from PIL import Image
+    """PNG at PNG_DPI without an alpha channel: the charts are opaque, so their pixels are stored as RGB."""
+    import numpy as np
 
     width, height = (int(inches * PNG_DPI) for inches in fig.get_size_inches())  # as Agg sizes its canvas
     raw = io.BytesIO()
     fig.savefig(raw, format="rgba", dpi=PNG_DPI)
     if raw.tell() != width * height * 4:
         raise ValueError(f"{target}: Agg drew {raw.tell()} bytes, not {width}x{height} RGBA pixels")
-    image = Image.frombytes("RGB", (width, height), raw.getvalue(), "raw", "RGBX")  # the alpha bytes skipped
-    image.save(target, format="PNG", compress_level=PNG_COMPRESSION, dpi=(PNG_DPI, PNG_DPI))
+    rgba = np.frombuffer(raw.getbuffer(), dtype=np.uint8).reshape(height, width, 4)
+    target.write_bytes(png_bytes(rgba[:, :, :3], PNG_DPI))
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_bytes(rgb, dpi: int) -> bytes:
+    """An 8-bit RGB PNG of `rgb` (height x width x 3 bytes) marked `dpi`, each row unfiltered.
+
+    Flat-coloured charts compress as well without PNG's row filters (3% smaller over the 157 charts), and
+    Pillow's encoder tries every filter on every row with no way to choose: 15 ms of the 24 a chart took."""
+    import numpy as np
+
+    height, width, _ = rgb.shape
+    rows = np.zeros((height, 1 + 3 * width), dtype=np.uint8)  # each row: filter type 0 ("none"), its pixels
+    rows[:, 1:] = rgb.reshape(height, 3 * width)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits a channel, RGB, not interlaced
+    per_metre = round(dpi / 0.0254)
+    return b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            _png_chunk(b"IHDR", header),
+            _png_chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+            _png_chunk(b"IDAT", zlib.compress(rows, PNG_COMPRESSION)),
+            _png_chunk(b"IEND", b""),
+        ]
+    )
 
 
 def thumbnail_png(png: Path) -> bytes:
