@@ -31,7 +31,7 @@ GRID = "#DDDDDD"
 FONT = "DejaVu Sans"
 FORMATS = ("svg", "png", "pdf")
 PNG_DPI = 220
-PNG_COMPRESSION = 1  # zlib level: 1% larger files than level 6, written in 80% of the time (Pillow, filtered)
+PNG_COMPRESSION = 3  # zlib level, rows unfiltered: files 12% larger than at level 6 in half the time (157 charts)
 THUMBNAIL_DPI = 40
 THUMBNAIL_MAX_PIXELS = 480
 THUMBNAIL_MAX_BYTES = 90_000
@@ -613,7 +613,7 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 def png_bytes(rgb, dpi: int) -> bytes:
     """An 8-bit RGB PNG of `rgb` (height x width x 3 bytes) marked `dpi`, each row unfiltered.
 
-    Flat-coloured charts compress as well without PNG's row filters (3% smaller over the 157 charts), and
+    Flat-coloured charts compress as well without PNG's row filters (3% smaller at level 1, 157 charts), and
     Pillow's encoder tries every filter on every row with no way to choose: 15 ms of the 24 a chart took."""
     import numpy as np
 
