@@ -11,6 +11,7 @@ import dagster as dg
 from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleCauseCategory, StaleStatus
 from dagster._core.loader import LoadingContextForTest
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
+from dagster._core.storage.event_log.base import AssetRecord
 
 from pipelines.assets.publish import PUBLISH_KEY
 from pipelines.layout import Layout
@@ -98,7 +99,9 @@ def plan(defs: dg.Definitions, instance: dg.DagsterInstance, layout: Layout, sel
     """What of `selection` is stale or missing, plus everything downstream of it (and the other tables built by
     the same step), each with the reason; the rest is up to date."""
     graph = defs.resolve_asset_graph()
-    resolver = CachingStaleStatusResolver(instance, graph, LoadingContextForTest(instance))
+    loading = LoadingContextForTest(instance)
+    AssetRecord.blocking_get_many(loading, graph.get_all_asset_keys())  # one query; the resolver asks key by key
+    resolver = CachingStaleStatusResolver(instance, graph, loading)
     latest = instance.get_latest_materialization_events(selection)  # one query, not one per asset
     reasons: dict[dg.AssetKey, str] = {}
     for key in [key for key in graph.toposorted_asset_keys if key in selection]:
