@@ -15,9 +15,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pipelines.files import replaced_on_success
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Okabe-Ito colour-blind-safe palette: migrants in blue, employers in vermilion, everywhere.
 GROUP_COLOURS = {"migrants": "#0072B2", "employers": "#D55E00"}
@@ -610,7 +614,7 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def png_bytes(rgb, dpi: int) -> bytes:
+def png_bytes(rgb: "np.ndarray", dpi: int) -> bytes:
     """An 8-bit RGB PNG of `rgb` (height x width x 3 bytes) marked `dpi`, each row unfiltered.
 
     Flat-coloured charts compress as well without PNG's row filters (3% smaller at level 1, 157 charts), and
