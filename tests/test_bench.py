@@ -1,10 +1,14 @@
 """Smoke test of the chart benchmark: it runs on a built project (the small sample one) and prints its table
 (timings not checked)."""
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
+import time
+
+import psutil
 
 from conftest import REPO
 
@@ -22,7 +26,8 @@ def test_chart_benchmark_runs_and_prints_a_table(small):
 
 def test_benchmark_runner_runs_the_cheap_parts_and_writes_json(tmp_path):
     out = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--only", "load,scale", "--results", str(tmp_path)],
+        [sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--only", "load,scale,tests", "--results",
+         str(tmp_path)],
         capture_output=True, text=True, cwd=REPO, timeout=120,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
@@ -30,6 +35,7 @@ def test_benchmark_runner_runs_the_cheap_parts_and_writes_json(tmp_path):
     (written,) = tmp_path.glob("bench_*.json")
     figures = json.loads(written.read_text())["figures"]
     assert {figure["name"].split(",")[0] for figure in figures} >= {"Eurostat path / DuckDB alone", "peak RSS"}
+    assert "make test (3 tests) / yardstick" in {figure["name"] for figure in figures}
     assert all(figure["value"] > 0 for figure in figures)
 
 
@@ -42,3 +48,15 @@ def test_profiler_names_the_code_location_and_writes_html(tmp_path):
     assert "build_definitions" in out.stdout and "pipelines/definitions.py" in out.stdout
     (written,) = tmp_path.glob("profile_load_*.html")
     assert "pyinstrument" in written.read_text(encoding="utf-8").lower()
+
+
+def test_busy_neighbours_keep_each_core_busy_while_the_block_runs():
+    spec = importlib.util.spec_from_file_location("bench_run", REPO / "bench" / "run.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    with bench.busy_neighbours() as neighbours:
+        processes = [psutil.Process(neighbour.pid) for neighbour in neighbours]
+        time.sleep(0.5)
+        assert [process.cpu_affinity() for process in processes] == [[core] for core in sorted(os.sched_getaffinity(0))]
+        assert all(sum(process.cpu_times()[:2]) > 0.2 for process in processes)
+    assert all(neighbour.poll() is not None for neighbour in neighbours)
