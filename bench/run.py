@@ -289,15 +289,11 @@ def busy_neighbours(enabled: bool = True) -> Iterator[list[subprocess.Popen]]:
     if not enabled:
         yield []
         return
-    cores = sorted(os.sched_getaffinity(0))
-    neighbours = [
-        subprocess.Popen(
-            [sys.executable, "-c", f"import os; os.sched_setaffinity(0, {{{core}}})\nwhile True: pass"],
-            stdin=subprocess.DEVNULL,
-        )
-        for core in cores
-    ]
+    neighbours = []
     try:
+        for core in sorted(os.sched_getaffinity(0)):
+            neighbours.append(subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL))
+            os.sched_setaffinity(neighbours[-1].pid, {core})
         yield neighbours
     finally:
         for neighbour in neighbours:
