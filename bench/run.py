@@ -177,15 +177,20 @@ def correct_figure(root: Path, figure_id: str, mark: int) -> None:
         csv.writer(handle, lineterminator="\n").writerows(rows)
 
 
-def wall(command: list, env: dict | None = None, expect: str = "") -> float:
-    """Wall seconds of `command` in a fresh interpreter (start-up included, as an analyst waits for it);
-    its output must contain `expect`."""
+def timed(command: list, env: dict | None = None, expect: str = "") -> tuple[float, str]:
+    """Wall seconds and output of `command` in a fresh interpreter (start-up included, as an analyst waits for
+    it); its output must contain `expect`."""
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
     seconds = time.perf_counter() - started
     if done.returncode or expect not in done.stdout:
         raise SystemExit(f"{' '.join(map(str, command))} failed or did not say {expect!r}:\n{done.stdout}{done.stderr}")
-    return seconds
+    return seconds, done.stdout
+
+
+def wall(command: list, env: dict | None = None, expect: str = "") -> float:
+    """Wall seconds of `command`, as `timed`."""
+    return timed(command, env, expect)[0]
 
 
 def yardstick(root: Path) -> Callable[[], float]:
@@ -311,13 +316,8 @@ def tests_part(options) -> list[Figure]:
     counts: list[str] = []
 
     def tests() -> float:
-        started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-        seconds = time.perf_counter() - started
-        summary = re.search(r"(\d+) passed[^\n]*", done.stdout)
-        if done.returncode or not summary:
-            raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
-        counts.append(summary[1])
+        seconds, out = timed(command, expect=" passed")
+        counts.append(re.search(r"(\d+) passed", out)[1])
         return seconds
 
     with busy_neighbours(options.busy_neighbours):
